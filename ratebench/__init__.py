@@ -1,0 +1,1 @@
+"""ratebench: the composition root tying scrapers, benchmark and dashboard together."""

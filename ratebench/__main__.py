@@ -1,0 +1,5 @@
+import sys
+
+from ratebench.cli import main
+
+sys.exit(main())

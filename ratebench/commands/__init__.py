@@ -1,0 +1,1 @@
+"""Command groups of the `ratebench` CLI, one module each."""

@@ -1,0 +1,7 @@
+"""`ratebench db` (not built yet)."""
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    pass

@@ -1,0 +1,7 @@
+"""`ratebench demo` (not built yet)."""
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    pass
