@@ -1,0 +1,13 @@
+-- Fetch failures per competitor over every recorded run, with its last good fetch.
+SELECT
+    c.competitor_id,
+    c.name,
+    count(f.url) FILTER (WHERE NOT f.ok) AS failed_fetches,
+    count(f.url) AS fetches,
+    max(f.fetched_at) FILTER (WHERE NOT f.ok) AS last_failure_at,
+    arg_max(f.error, f.fetched_at) FILTER (WHERE NOT f.ok) AS last_error,
+    max(f.fetched_at) FILTER (WHERE f.ok) AS last_ok_at
+FROM competitors AS c
+LEFT JOIN fetches AS f USING (competitor_id)
+GROUP BY c.competitor_id, c.name
+ORDER BY failed_fetches DESC, c.name

@@ -1,0 +1,5 @@
+"""competitors view (in progress)."""
+
+import streamlit as st
+
+st.title("competitors")

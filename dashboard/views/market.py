@@ -1,0 +1,5 @@
+"""market view (in progress)."""
+
+import streamlit as st
+
+st.title("market")

@@ -1,0 +1,5 @@
+"""recommend view (in progress)."""
+
+import streamlit as st
+
+st.title("recommend")

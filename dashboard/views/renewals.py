@@ -1,0 +1,5 @@
+"""renewals view (in progress)."""
+
+import streamlit as st
+
+st.title("renewals")
