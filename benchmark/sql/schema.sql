@@ -86,3 +86,21 @@ CREATE TABLE IF NOT EXISTS fx_rates (
     source          VARCHAR,
     PRIMARY KEY (rate_date, currency)
 );
+
+-- Crawl additions (additive only: existing columns keep their names and meaning).
+-- Plans the validation pipeline refused, with the reason; never read as prices.
+CREATE TABLE IF NOT EXISTS rejects (
+    run_id          VARCHAR NOT NULL,
+    competitor_id   VARCHAR NOT NULL,
+    url             VARCHAR NOT NULL,
+    fetched_at      TIMESTAMPTZ NOT NULL,
+    content_hash    VARCHAR,
+    plan_name       VARCHAR,
+    reason          VARCHAR NOT NULL,
+    plan            JSON                     -- the plan as extracted, money as strings
+);
+
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS rejects INTEGER;
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS errors VARCHAR[];
+-- The fetch time every row of the run carries when it replays an archived snapshot.
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS as_of TIMESTAMPTZ;

@@ -1,0 +1,68 @@
+"""What the `rates` spider yields: one fetch record per page, one observation per plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+
+from benchmark.model import RatePlan
+
+
+@dataclass
+class FetchRecord:
+    """One fetch attempt, good or bad. Every fetched page is evidence, so the body is kept."""
+
+    competitor_id: str
+    url: str  # the registry's real URL: the recorded source
+    final_url: str | None  # after redirects, mapped back into the real host's space
+    status: int | None  # HTTP status; None when no response came back
+    fetched_at: datetime
+    content_hash: str | None  # sha256 of the raw body
+    body: bytes | None
+    ok: bool
+    error: str | None = None
+    plans_found: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanObservation:
+    """A rate plan as seen by one good fetch, with the page it came from."""
+
+    competitor_id: str
+    url: str
+    final_url: str | None
+    fetched_at: datetime
+    content_hash: str
+    name: str | None
+    price: Decimal | None
+    currency: str | None
+    unit: str
+    included_minutes: int | None = None
+    included_calls: int | None = None
+    overage_per_minute: Decimal | None = None
+    overage_per_call: Decimal | None = None
+    setup_fee: Decimal | None = None
+    billing_increment_seconds: int | None = None
+    annual_price_per_month: Decimal | None = None
+    evidence: str | None = None
+
+    @classmethod
+    def from_plan(cls, plan: RatePlan, **source: object) -> PlanObservation:
+        """An observation of `plan`; `source` gives competitor_id, url, final_url, ..."""
+        plan_values = {f.name: getattr(plan, f.name) for f in fields(RatePlan)}
+        return cls(**source, **plan_values)  # type: ignore[arg-type]
+
+    def contract_key(self) -> tuple[object, ...]:
+        """Everything the contract says about the plan except its evidence text."""
+        return tuple(
+            getattr(self, f.name) for f in fields(RatePlan) if f.name != "evidence"
+        )
+
+    def describe(self) -> str:
+        """Competitor, page and plan, for messages."""
+        return f"{self.competitor_id} {self.url} plan {self.name!r}"
+
+
+PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))

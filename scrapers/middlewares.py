@@ -1,0 +1,77 @@
+"""Downloader middlewares: the offline mirror's URL mapping and retry backoff."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+
+
+def to_mirror(real_url: str, mirror: str) -> str:
+    """`https://www.ruby.com/pricing/` -> `MIRROR/www.ruby.com/pricing/` (query kept)."""
+    parts = urlsplit(real_url)
+    path = parts.path or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{mirror.rstrip('/')}/{parts.netloc}{path}{query}"
+
+
+def on_mirror(url: str, mirror: str) -> bool:
+    """Whether `url` already points at the mirror."""
+    return url.startswith(mirror.rstrip("/") + "/")
+
+
+def from_mirror(url: str, mirror: str | None, scheme: str = "https") -> str:
+    """`MIRROR/www.ruby.com/pricing/` -> `https://www.ruby.com/pricing/`; other URLs unchanged."""
+    if not mirror or not on_mirror(url, mirror):
+        return url
+    rest = url[len(mirror.rstrip("/")) + 1 :]
+    host, _, path = rest.partition("/")
+    return f"{scheme}://{host}/{path}"
+
+
+class MirrorRewriteMiddleware:
+    """Send every request to the mirror, including redirects to a real host's absolute URL.
+
+    The spider already requests mirror URLs; this catches `Location: https://www.x.com/...`
+    answers so that a crawl against the mirror never leaves loopback.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MirrorRewriteMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Request | None:
+        mirror = getattr(self.crawler.spider, "mirror", None)
+        if not mirror or on_mirror(request.url, mirror):
+            return None
+        if not request.url.startswith(("http://", "https://")):
+            return None  # file: and data: URLs (contracts) stay as they are
+        if request.url.rstrip("/") == mirror.rstrip("/"):
+            return None
+        return request.replace(url=to_mirror(request.url, mirror))
+
+
+class RetryBackoffMiddleware:
+    """Wait BASE * 2**(n-1) seconds (capped) before the n-th retry of a request."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
+        settings = crawler.settings
+        return cls(
+            settings.getfloat("RETRY_BACKOFF_BASE", 1.0), settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        )
+
+    async def process_request(self, request: Request) -> None:
+        retries = int(request.meta.get("retry_times", 0))
+        if retries and self.base > 0:
+            await asyncio.sleep(min(self.base * 2 ** (retries - 1), self.cap))
+        return None

@@ -1,0 +1,348 @@
+"""Item pipelines, one job each: normalize plans, validate them, drop duplicates, store.
+
+A plan that fails normalization or validation is dropped with `RejectedPlan` (its message
+names competitor, URL, plan and problem) and lands in the `rejects` table; a duplicate is
+dropped with `DuplicatePlan`. Fetch records pass through untouched to the store.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from benchmark import writer
+from benchmark.model import CURRENCIES, INT_FIELDS, MONEY_FIELDS, UNITS
+from benchmark.store import resolve_db_path
+from scrapers.items import FetchRecord, PlanObservation
+
+FOUR_PLACES = Decimal("0.0001")
+CURRENCY_SYMBOLS = {"$": None, "US$": "USD", "£": "GBP", "€": "EUR", "C$": "CAD", "A$": "AUD"}
+UNIT_ALIASES = {
+    "mo": "month",
+    "monthly": "month",
+    "per_month": "month",
+    "min": "minute",
+    "per_minute": "minute",
+    "per_call": "call",
+    "seat": "seat_month",
+    "per_seat_month": "seat_month",
+    "hour": "agent_hour",
+    "per_agent_hour": "agent_hour",
+    "custom": "quote",
+}
+# A price outside these bounds for its unit is a misread, not an offer (inclusive, in the
+# plan's own currency; the widest currency here is USD-like, so no FX is needed).
+SANE_PRICE: dict[str, tuple[Decimal, Decimal]] = {
+    "month": (Decimal("0"), Decimal("50000")),
+    "minute": (Decimal("0.01"), Decimal("25")),
+    "call": (Decimal("0.05"), Decimal("100")),
+    "seat_month": (Decimal("50"), Decimal("50000")),
+    "agent_hour": (Decimal("1"), Decimal("500")),
+}
+
+
+class RejectedPlan(DropItem):
+    """A plan that cannot be stored as a price; the store keeps it in `rejects`."""
+
+
+class DuplicatePlan(DropItem):
+    """A plan already seen for this competitor in this run."""
+
+
+def _reject(item: PlanObservation, problem: str) -> RejectedPlan:
+    return RejectedPlan(f"{item.describe()}: {problem}")
+
+
+class NormalizePlanPipeline:
+    """Decimal amounts (4 places), ISO currency, the contract's units, collapsed whitespace."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PlanObservation):
+            return item
+        for key in MONEY_FIELDS:
+            value = getattr(item, key)
+            if value is None:
+                continue
+            try:
+                amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+                setattr(item, key, amount.quantize(FOUR_PLACES))
+            except (InvalidOperation, ValueError):
+                raise _reject(item, f"{key} {value!r} is not a number") from None
+        for key in INT_FIELDS:
+            value = getattr(item, key)
+            if value is None:
+                continue
+            try:
+                setattr(item, key, int(value))
+            except (TypeError, ValueError):
+                raise _reject(item, f"{key} {value!r} is not a whole number") from None
+        if isinstance(item.currency, str):
+            currency = item.currency.strip()
+            currency = CURRENCY_SYMBOLS.get(currency, currency) or currency
+            item.currency = currency.upper()
+        if isinstance(item.unit, str):
+            unit = re.sub(r"[\s/-]+", "_", item.unit.strip().lower())
+            item.unit = UNIT_ALIASES.get(unit, unit)
+        if item.name:
+            item.name = " ".join(item.name.split())
+        if item.evidence:
+            item.evidence = " ".join(item.evidence.split())
+        return item
+
+
+class ValidatePlanPipeline:
+    """Known currency and unit, a price unless quote-only, sane amounts, evidence present."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PlanObservation):
+            return item
+        if item.currency not in CURRENCIES:
+            raise _reject(item, f"unknown currency {item.currency!r}")
+        if item.unit not in UNITS:
+            raise _reject(item, f"unknown unit {item.unit!r}")
+        if item.unit == "quote":
+            if item.price is not None:
+                raise _reject(item, f"quote-only plan carries a price {item.price}")
+        elif item.price is None:
+            raise _reject(item, f"no price for unit {item.unit!r}")
+        for key in MONEY_FIELDS:
+            value = getattr(item, key)
+            if value is not None and value < 0:
+                raise _reject(item, f"{key} is negative ({value})")
+        if item.price is not None:
+            low, high = SANE_PRICE[item.unit]
+            if not low <= item.price <= high:
+                raise _reject(
+                    item,
+                    f"price {item.price} {item.currency} per {item.unit} is outside the sane "
+                    f"range {low}..{high}",
+                )
+        for key in INT_FIELDS:
+            value = getattr(item, key)
+            if value is not None and value < 0:
+                raise _reject(item, f"{key} is negative ({value})")
+        if not item.evidence or not item.evidence.strip():
+            raise _reject(item, "no evidence text")
+        return item
+
+
+class DeduplicatePlanPipeline:
+    """One observation per plan per competitor per run, even when two pages show it."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[object, ...], str] = {}
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PlanObservation):
+            return item
+        key = (item.competitor_id, *item.contract_key())
+        if key in self.seen:
+            raise DuplicatePlan(
+                f"{item.describe()}: duplicate of the same plan on {self.seen[key]}"
+            )
+        self.seen[key] = item.url
+        return item
+
+
+def competitor_row(competitor: Any) -> dict[str, Any]:
+    """A registry Competitor as a `competitors` table row."""
+    return {
+        "competitor_id": competitor.id,
+        "name": competitor.name,
+        "website": competitor.website,
+        "country": competitor.country,
+        "currency": competitor.currency,
+        "delivery": competitor.delivery,
+        "service_type": competitor.service_type,
+        "verticals": list(competitor.verticals),
+        "pricing_urls": list(competitor.pricing_urls),
+        "billing_increment_seconds": competitor.billing_increment_seconds,
+        "billing_notes": competitor.billing_notes,
+        "render": competitor.render,
+    }
+
+
+def _plan_json(item: PlanObservation) -> str:
+    return writer.to_json({k: v for k, v in asdict(item).items() if k != "fetched_at"})
+
+
+class StorePipeline:
+    """Buffer the run's fetches, pages, plans and rejects; write them once when it closes.
+
+    The start write (running row, competitors) happens when the spider opens. The final
+    write happens on `spider_closed`, after the finish reason is known, in one transaction.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.fetches: list[FetchRecord] = []
+        self.observations: list[PlanObservation] = []
+        self.rejects: list[tuple[PlanObservation, str]] = []
+        self.pages: dict[str, dict[str, Any]] = {}
+        self.db: str | None = None
+        self.started = False
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> Spider:
+        spider = self.crawler.spider
+        assert spider is not None
+        return spider
+
+    def open_spider(self) -> None:
+        spider = self.spider
+        self.db = str(
+            resolve_db_path(getattr(spider, "db", None) or self.crawler.settings.get("RATEBENCH_DB"))
+        )
+        competitors = getattr(spider, "competitors", [])
+        interrupted = writer.start_run(
+            self.db,
+            run_id=spider.run_id,
+            started_at=spider.started_at,
+            mirror=getattr(spider, "mirror", None),
+            competitor_ids=[c.id for c in competitors],
+            competitors=[competitor_row(c) for c in competitors],
+            as_of=getattr(spider, "fetched_at", None),
+        )
+        self.started = True
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("ratebench/run_id", spider.run_id)
+        stats.set_value("ratebench/db", self.db)
+        if interrupted:
+            stats.set_value("ratebench/interrupted_runs", interrupted)
+            spider.logger.warning("marked runs left running as failed: %s", ", ".join(interrupted))
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, FetchRecord):
+            self.fetches.append(item)
+            if item.content_hash and item.body is not None and item.content_hash not in self.pages:
+                self.pages[item.content_hash] = writer.page_row(
+                    item.content_hash, item.body, item.fetched_at
+                )
+        elif isinstance(item, PlanObservation):
+            self.observations.append(item)
+        return item
+
+    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
+        if isinstance(exception, RejectedPlan) and isinstance(item, PlanObservation):
+            self.rejects.append((item, str(exception)))
+
+    def build_batch(self, reason: str) -> writer.RunBatch:
+        """The run's rows and verdict; observations of a competitor with a failed page are
+        withheld so that its previous observations stand whole."""
+        from scrapers.runner import judge_run
+
+        stats = self.crawler.stats
+        assert stats is not None
+        failed_competitors = sorted({f.competitor_id for f in self.fetches if not f.ok})
+        kept = [o for o in self.observations if o.competitor_id not in failed_competitors]
+        withheld = len(self.observations) - len(kept)
+        plans_per_competitor: dict[str, int] = defaultdict(int)
+        for obs in kept:
+            plans_per_competitor[obs.competitor_id] += 1
+        selected = [c.id for c in getattr(self.spider, "competitors", [])]
+        without_plans = sorted(c for c in selected if not plans_per_competitor.get(c))
+        from_monitors = list(stats.get_value("ratebench/degraded_competitors") or [])
+        degraded = sorted(set(failed_competitors) | set(without_plans) | set(from_monitors))
+        pages_ok = sum(1 for f in self.fetches if f.ok)
+        pages_failed = len(self.fetches) - pages_ok
+        status = judge_run(
+            finish_reason=reason,
+            pages_ok=pages_ok,
+            pages_failed=pages_failed,
+            competitors_without_plans=without_plans,
+            degraded_competitors=from_monitors,
+        )
+        errors = [f"{f.competitor_id} {f.url}: {f.error}" for f in self.fetches if f.error]
+        errors += [f"{c}: no plans stored" for c in without_plans if c not in failed_competitors]
+        for key, value in {
+            "ratebench/status": status,
+            "ratebench/pages_ok": pages_ok,
+            "ratebench/pages_failed": pages_failed,
+            "ratebench/plans_stored": len(kept),
+            "ratebench/plans_withheld": withheld,
+            "ratebench/rejects": len(self.rejects),
+            "ratebench/competitors_without_plans": without_plans,
+            "ratebench/failed_competitors": failed_competitors,
+            "ratebench/errors": errors,
+        }.items():
+            stats.set_value(key, value)
+        return writer.RunBatch(
+            run_id=self.spider.run_id,
+            finished_at=datetime.now(UTC),
+            status=status,
+            finish_reason=reason,
+            pages=list(self.pages.values()),
+            fetches=[
+                {k: v for k, v in asdict(f).items() if k != "body"} for f in self.fetches
+            ],
+            observations=[_observation_row(o) for o in kept],
+            rejects=[
+                {
+                    "competitor_id": o.competitor_id,
+                    "url": o.url,
+                    "fetched_at": o.fetched_at,
+                    "content_hash": o.content_hash,
+                    "plan_name": o.name,
+                    "reason": message,
+                    "plan": _plan_json(o),
+                }
+                for o, message in self.rejects
+            ],
+            errors=errors,
+            stats=stats.get_stats(),
+            monitors=stats.get_value("ratebench/monitors"),
+            degraded_competitors=degraded,
+        )
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if not self.started:
+            return
+        batch = self.build_batch(reason)
+        try:
+            writer.write_run(self.db, batch)
+        except Exception as exc:
+            # The runner sees this and fails the run; the transaction left nothing behind.
+            spider.logger.exception("could not store run %s", batch.run_id)
+            self.crawler.stats.set_value("ratebench/write_error", f"{type(exc).__name__}: {exc}")  # type: ignore[union-attr]
+            return
+        self.crawler.stats.set_value("ratebench/stored", True)  # type: ignore[union-attr]
+        spider.logger.info(
+            "stored run %s: %s, %d pages ok, %d failed, %d plans, %d rejects",
+            batch.run_id,
+            batch.status,
+            batch.pages_ok,
+            batch.pages_failed,
+            len(batch.observations),
+            len(batch.rejects),
+        )
+
+
+def _observation_row(item: PlanObservation) -> dict[str, Any]:
+    row = asdict(item)
+    row["plan_name"] = row.pop("name")
+    return row
+
+
+__all__ = [
+    "DeduplicatePlanPipeline",
+    "DuplicatePlan",
+    "NormalizePlanPipeline",
+    "RejectedPlan",
+    "StorePipeline",
+    "ValidatePlanPipeline",
+]

@@ -1,0 +1,66 @@
+"""Scrapy settings for the ratebench crawl (`scrapy crawl rates`, `ratebench crawl`).
+
+Polite by default: robots.txt obeyed, one request at a time per domain, AutoThrottle on,
+retries with exponential backoff, and a User-Agent that says who we are and where to complain.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "ratebench"
+SPIDER_MODULES = ["scrapers.spiders"]
+NEWSPIDER_MODULE = "scrapers.spiders"
+
+USER_AGENT = "ratebench/0.1 (+https://github.com/ratebench/ratebench)"
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Our own keys: the delay before retry n is BASE * 2**(n-1) seconds, capped at MAX.
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 10
+# Every status reaches the spider, which records 4xx/5xx as failed fetches (after retries).
+HTTPERROR_ALLOW_ALL = True
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# A pricing page is evidence: never answer it from a stale local cache.
+HTTPCACHE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before RobotsTxtMiddleware (100), so robots rules are checked on the mirror's URL.
+    "scrapers.middlewares.MirrorRewriteMiddleware": 50,
+    "scrapers.middlewares.RetryBackoffMiddleware": 60,
+}
+
+ITEM_PIPELINES = {
+    "scrapers.pipelines.NormalizePlanPipeline": 100,
+    "scrapers.pipelines.ValidatePlanPipeline": 200,
+    "scrapers.pipelines.DeduplicatePlanPipeline": 300,
+    "scrapers.pipelines.StorePipeline": 900,
+}
+
+SPIDER_CONTRACTS = {
+    "scrapers.spiders.contracts.FixturePageContract": 10,
+}
+
+# Where the crawl writes; None means --db, else RATEBENCH_DB, else data/ratebench.duckdb.
+RATEBENCH_DB = None
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,1 @@
+"""The ratebench spiders (one: `rates`)."""
