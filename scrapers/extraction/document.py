@@ -1,0 +1,210 @@
+"""Reading untrusted page bytes into a tree and lines of visible text, never raising."""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+
+import lxml.etree as etree
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+MAX_CHARS = 12_000_000  # past this the page is cut: no pricing page is this big
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
+    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section "
+    "summary table tbody thead tfoot td th tr ul button option select textarea li center".split()
+)
+DROP_TAGS = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas")
+# Struck-through amounts are old prices, never the current one.
+STRUCK_TAGS = ("s", "del", "strike")
+_NOISE_ATTR_RE = re.compile(
+    r"(?:^|[\s_-])(?:testimonials?|reviews?|ratings?|blog|posts?|related|cookie|cookies|"
+    r"breadcrumbs?|old-price|was-price|price-old|strike|strikethrough|line-through|"
+    r"navbar|menu|social|share|newsletter)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+
+@dataclass(slots=True)
+class Line:
+    """One run of visible text and the innermost block element it sits in."""
+
+    text: str
+    owner: etree._Element
+    key: int  # walk position: rises through the document, inside [start, end) of its ancestors
+
+
+@dataclass(slots=True)
+class Document:
+    """A page as a pruned tree plus its lines; root is None when the input was not HTML."""
+
+    root: lxml.html.HtmlElement | None
+    lang: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    start: dict[etree._Element, int] = field(default_factory=dict)
+    end: dict[etree._Element, int] = field(default_factory=dict)
+    _keys: list[int] = field(default_factory=list)
+
+    def lines_in(self, element: etree._Element) -> list[Line]:
+        """Lines inside `element` (document order)."""
+        start = self.start.get(element)
+        if start is None:
+            return []
+        lo = bisect_left(self._keys, start)
+        hi = bisect_left(self._keys, self.end[element])
+        return self.lines[lo:hi]
+
+    def contains(self, outer: etree._Element, inner: etree._Element) -> bool:
+        """True when `inner` is `outer` or inside it."""
+        o = self.start.get(outer)
+        i = self.start.get(inner)
+        return o is not None and i is not None and o <= i < self.end[outer]
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return bool(head) and controls / len(head) > 0.05
+
+
+def decode(html: str | bytes) -> tuple[str | None, str | None]:
+    """(text, problem): the input as text, or None and why it is not an HTML page."""
+    if isinstance(html, bytes):
+        if not html.strip():
+            return None, "input is empty"
+        if html.lstrip().startswith(b"%PDF"):
+            return None, "input is a PDF document, not HTML"
+        if _looks_binary(html):
+            return None, "input is binary data, not HTML"
+        _, text = html_to_unicode(None, html)
+    else:
+        text = html
+    if not text.strip():
+        return None, "input is empty"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in "{[":
+        try:
+            json.loads(stripped)
+            return None, "input is a JSON document, not HTML"
+        except ValueError:
+            pass
+    if stripped.startswith("%PDF"):
+        return None, "input is a PDF document, not HTML"
+    if "<" not in text[:100_000] or not re.search(r"<[A-Za-z!]", text[:200_000]):
+        return None, "input has no HTML markup"
+    return text, None
+
+
+def load_document(html: str | bytes) -> Document:
+    """Parse and prune a page; problems become warnings, never exceptions."""
+    text, problem = decode(html)
+    if text is None:
+        return Document(None, warnings=[problem or "input is not HTML"])
+    warnings: list[str] = []
+    if len(text) > MAX_CHARS:
+        warnings.append(f"page is {len(text):,} characters; only the first {MAX_CHARS:,} were read")
+        text = text[:MAX_CHARS]
+    # Encoding declarations in a str confuse lxml; they have done their work in decode().
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        return Document(None, warnings=[f"page could not be parsed as HTML: {exc}"])
+    if any("Excessive depth" in str(e) for e in parser.error_log):
+        warnings.append(
+            "markup is nested deeper than 256 levels; text below that depth was not read"
+        )
+    lang = root.get("lang") or root.get("xml:lang")
+    _prune(root)
+    doc = Document(root, lang=lang, warnings=warnings)
+    _index(doc)
+    return doc
+
+
+def attr_text(el: etree._Element) -> str:
+    """Class, id and data-* attribute values of an element, for hints."""
+    parts = [el.get("class") or "", el.get("id") or ""]
+    parts.extend(v for k, v in el.attrib.items() if str(k).startswith("data-"))
+    return " ".join(str(p) for p in parts)
+
+
+def _prune(root: lxml.html.HtmlElement) -> None:
+    drop: list[etree._Element] = []
+    for el in root.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag:
+            drop.append(el)
+            continue
+        if tag in DROP_TAGS or tag in STRUCK_TAGS:
+            drop.append(el)
+            continue
+        style = (el.get("style") or "").replace(" ", "").lower()
+        if "line-through" in style:
+            drop.append(el)
+        elif tag not in ("html", "body") and _NOISE_ATTR_RE.search(attr_text(el)):
+            drop.append(el)
+        elif tag in ("nav", "footer"):
+            drop.append(el)
+    for el in drop:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        # Keep the tail: it is the parent's text, not the dropped element's.
+        tail = el.tail
+        prev = el.getprevious()
+        if tail:
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(el)
+
+
+def _index(doc: Document) -> None:
+    """Cut visible text into lines at block boundaries; number the walk for containment."""
+    root = doc.root
+    assert root is not None
+    body = root.find("body")
+    top = body if body is not None else root
+    lines = doc.lines
+    stack: list[etree._Element] = []
+    buf: list[str] = []
+    ev = 0
+
+    def flush() -> None:
+        text = " ".join("".join(buf).split())
+        buf.clear()
+        if text and stack:
+            lines.append(Line(text, stack[-1], ev))
+
+    for event, el in etree.iterwalk(top, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        block = tag in BLOCK_TAGS or el is top
+        if event == "start":
+            if block:
+                flush()
+            ev += 1
+            doc.start[el] = ev
+            if block:
+                stack.append(el)
+            if el.text:
+                buf.append(el.text)
+        else:
+            if block or tag == "br":
+                flush()
+            ev += 1
+            doc.end[el] = ev
+            if block and stack and stack[-1] is el:
+                stack.pop()
+            if el.tail and el is not top:
+                buf.append(el.tail)
+    flush()
+    doc._keys = [line.key for line in lines]

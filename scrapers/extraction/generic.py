@@ -1,0 +1,371 @@
+"""The generic layer: rate plans from a page no one wrote code for.
+
+It finds plan blocks -- comparison tables (plans as columns or rows), repeated cards, list items,
+paragraphs of prose -- by climbing from each price to the largest element that holds no other
+plan's price, then reads each block's lines with `ratetext`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import lxml.etree as etree
+
+from benchmark.model import RatePlan
+from scrapers.extraction import ratetext
+from scrapers.extraction.document import HEADING_TAGS, Document, attr_text
+
+MAX_ANCHORS = 400  # a pricing page has dozens; past this the page is noise or an attack
+WINDOW_BEFORE = 8  # lines of a large block read around its price
+WINDOW_AFTER = 14
+_ANNUAL_ATTR_RE = re.compile(r"(?:annual|yearly|year|annually)(?![a-z])", re.IGNORECASE)
+_MONTHLY_ATTR_RE = re.compile(r"(?:monthly|month)(?![a-z])", re.IGNORECASE)
+_NAME_ATTR_RE = re.compile(r"(?:name|title|heading|tier|plan-name|label)", re.IGNORECASE)
+_BADGE_RE = re.compile(
+    r"^(?:most popular|popular|best value|recommended|best seller|new|limited (?:time )?offer|"
+    r"our (?:most )?popular|save \d+ ?%|\d+ ?% off|featured|hot|top pick|best for .*|"
+    r"monthly|annually|yearly|billed (?:monthly|annually|yearly)|month|year|pricing|plans?|"
+    r"(?:choose|select|get started|start|sign up|buy|try|learn more|start free trial).*)$",
+    re.IGNORECASE,
+)
+_PROSE_NAME_RE = re.compile(
+    r"(?:^|[.;:!?]\s+)(?:our|the|with (?:the|our))?\s*[\"“]?"
+    r"((?:[A-Z0-9][\w+&'ïéè-]*)(?:\s+[A-Z0-9][\w+&'ïéè-]*){0,3})[\"”]?\s+"
+    r"(?:plan|package|tier|option|bundle)\b",
+)
+_LEAD_NAME_RE = re.compile(r"^([A-Z][\w+&'ïéè-]*(?:\s+[\w+&'ïéè-]+){0,3})\s*[:–—-]\s*\S")
+
+
+@dataclass(slots=True)
+class Block:
+    """A candidate plan: its name, its lines (text to read, verbatim text for evidence)."""
+
+    name: str | None
+    lines: list[str]
+    evidence: list[str]
+    annual: bool = False
+    source: str = "card"
+    notes: list[str] = field(default_factory=list)
+
+
+def extract_generic(doc: Document, currency: str) -> tuple[list[RatePlan], list[str]]:
+    """Rate plans the generic layer finds in a loaded document, and its warnings."""
+    warnings: list[str] = []
+    if doc.root is None:
+        return [], warnings
+    page_text = " | ".join(line.text for line in doc.lines)
+    blocks: list[Block] = []
+    tables = _price_tables(doc, currency)
+    for table in tables:
+        blocks.extend(_table_blocks(table, currency))
+    blocks.extend(_dom_blocks(doc, currency, tables, warnings))
+    plans = _plans(blocks, currency, page_text)
+    return plans, warnings
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def _price_tables(doc: Document, currency: str) -> list[etree._Element]:
+    assert doc.root is not None
+    out = []
+    for table in doc.root.iter("table"):
+        if table.find(".//table") is not None:
+            continue
+        text = " ".join(table.itertext())
+        if ratetext.find_money(text, currency) and len(table.findall(".//tr")) >= 2:
+            out.append(table)
+    return out
+
+
+def _cell_text(cell: etree._Element) -> str:
+    parts: list[str] = []
+    for node in cell.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("br", "p", "div", "li") and parts:
+            parts.append(" ")
+        if node.text and node is not cell or (node is cell and node.text):
+            parts.append(node.text or "")
+        if node is not cell and node.tail:
+            parts.append(node.tail)
+    return " ".join("".join(parts).split())
+
+
+def _grid(table: etree._Element) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for tr in table.iter("tr"):
+        row: list[str] = []
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            text = _cell_text(cell)
+            try:
+                span = max(1, min(int(cell.get("colspan") or 1), 20))
+            except ValueError:
+                span = 1
+            row.extend([text] * span)
+        if any(row):
+            rows.append(row)
+    return rows
+
+
+def _is_price_cell(text: str, currency: str) -> bool:
+    if ratetext.is_quote(text):
+        return True
+    return any(
+        m.kind in ("price", "annual") for m in ratetext.mentions([text], currency)
+    )
+
+
+def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
+    rows = _grid(table)
+    if not rows:
+        return []
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    # Plans as columns when one row holds prices in two or more cells past the label column.
+    column_mode = any(
+        sum(1 for c in r[1:] if _is_price_cell(c, currency)) >= 2 for r in rows
+    )
+    blocks: list[Block] = []
+    if column_mode:
+        header = next(
+            (r for r in rows if sum(1 for c in r[1:] if c and not ratetext.find_money(c)) >= 2),
+            rows[0],
+        )
+        for j in range(1, width):
+            lines, evidence = [], []
+            for r in rows:
+                if r is header or not r[j]:
+                    continue
+                label = r[0]
+                lines.append(f"{label}: {r[j]}" if label else r[j])
+                evidence.append(r[j])
+            if lines and header[j]:
+                blocks.append(Block(header[j], lines, evidence, source="table-column"))
+        return blocks
+    header = rows[0] if not any(_is_price_cell(c, currency) for c in rows[0]) else [""] * width
+    for r in rows:
+        if r is header or not any(_is_price_cell(c, currency) for c in r):
+            continue
+        name_idx = next((k for k, c in enumerate(r) if c and not ratetext.find_money(c)), None)
+        name = r[name_idx] if name_idx is not None else None
+        lines, evidence = [], []
+        for k, c in enumerate(r):
+            if not c or k == name_idx:
+                continue
+            label = header[k] if k < len(header) else ""
+            lines.append(f"{label}: {c}" if label else c)
+            evidence.append(c)
+        blocks.append(Block(name, lines, evidence, source="table-row"))
+    return blocks
+
+
+# --- cards, list items, prose --------------------------------------------------------------
+
+
+def _hint(doc: Document, el: etree._Element, depth: int = 6) -> str | None:
+    """'annual' or 'monthly' when an element or a near ancestor says so in its attributes."""
+    node: etree._Element | None = el
+    for _ in range(depth):
+        if node is None or node.tag in ("body", "html"):
+            break
+        attrs = attr_text(node)
+        if attrs:
+            if _ANNUAL_ATTR_RE.search(attrs):
+                return "annual"
+            if _MONTHLY_ATTR_RE.search(attrs):
+                return "monthly"
+        node = node.getparent()
+    return None
+
+
+def _dom_blocks(
+    doc: Document, currency: str, tables: list[etree._Element], warnings: list[str]
+) -> list[Block]:
+    lines = [line for line in doc.lines if not any(doc.contains(t, line.owner) for t in tables)]
+    texts = [line.text for line in lines]
+    found = ratetext.mentions(texts, currency)
+    anchors: dict[etree._Element, str] = {}
+    for m in found:
+        owner = lines[m.line].owner
+        if m.kind == "price":
+            kind = "annual" if _hint(doc, owner) == "annual" and m.unit in (None, "month") else "price"
+        elif m.kind == "annual":
+            kind = "annual"
+        else:
+            continue
+        if anchors.get(owner) != "price":
+            anchors[owner] = kind
+    for line in lines:
+        if line.owner not in anchors and ratetext.is_quote(line.text):
+            anchors[line.owner] = "price"
+    if len(anchors) > MAX_ANCHORS:
+        warnings.append(
+            f"page has {len(anchors)} price-like elements; only the first {MAX_ANCHORS} were read"
+        )
+        anchors = dict(list(anchors.items())[:MAX_ANCHORS])
+    counts: dict[str, dict[etree._Element, int]] = {"price": {}, "annual": {}}
+    for el, kind in anchors.items():
+        node: etree._Element | None = el
+        while node is not None:
+            counts[kind][node] = counts[kind].get(node, 0) + 1
+            node = node.getparent()
+    seen: set[etree._Element] = set()
+    blocks: list[Block] = []
+    price_blocks: list[etree._Element] = []
+    for el, kind in anchors.items():
+        block_el = _climb(el, counts[kind])
+        if block_el in seen:
+            continue
+        if kind == "annual" and any(doc.contains(b, el) for b in price_blocks):
+            continue
+        seen.add(block_el)
+        if kind == "price":
+            price_blocks.append(block_el)
+        blocks.extend(_read_block(doc, block_el, el, kind == "annual", currency))
+    return blocks
+
+
+def _climb(el: etree._Element, counts: dict[etree._Element, int]) -> etree._Element:
+    node = el
+    while True:
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html", "main") or counts.get(parent, 0) > 1:
+            return node
+        node = parent
+
+
+def _read_block(
+    doc: Document, block_el: etree._Element, anchor: etree._Element, annual: bool, currency: str
+) -> list[Block]:
+    lines = doc.lines_in(block_el)
+    if not lines:
+        return []
+    idx = next((i for i, line in enumerate(lines) if line.owner is anchor), 0)
+    if len(lines) > WINDOW_BEFORE + WINDOW_AFTER:
+        lo = max(0, idx - WINDOW_BEFORE)
+        lines = lines[lo : idx + WINDOW_AFTER]
+        idx -= lo
+    texts = [line.text for line in lines]
+    # Prose: several plans in one paragraph are read sentence by sentence.
+    prose = [t for t in texts if len(t) > 80]
+    if len(texts) <= 3 and prose:
+        sentences = _prose_blocks(texts, currency)
+        if len(sentences) > 1:
+            return sentences
+    name = _block_name(doc, lines, idx)
+    if name is None and prose:
+        m = _PROSE_NAME_RE.search(" ".join(texts))
+        name = m.group(1) if m else None
+    return [Block(name, texts, texts, annual=annual)]
+
+
+def _prose_blocks(texts: list[str], currency: str) -> list[Block]:
+    text = " ".join(texts)
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    blocks = []
+    for sentence in sentences:
+        found = ratetext.mentions([sentence], currency)
+        if any(m.kind in ("price", "annual") for m in found):
+            m = _PROSE_NAME_RE.search(sentence) or _LEAD_NAME_RE.search(sentence)
+            blocks.append(Block(m.group(1) if m else None, [sentence], [sentence], source="prose"))
+        elif blocks and found:
+            blocks[-1].lines.append(sentence)
+            blocks[-1].evidence.append(sentence)
+        elif blocks and (ratetext.included(sentence) != (None, None)):
+            blocks[-1].lines.append(sentence)
+            blocks[-1].evidence.append(sentence)
+    return blocks
+
+
+def _name_like(text: str) -> bool:
+    if not text or len(text) > 40 or len(text.split()) > 6:
+        return False
+    if ratetext.find_money(text) or _BADGE_RE.match(text) or ratetext.is_quote(text):
+        return False
+    if not re.search(r"[A-Za-zÀ-ÿ]", text):
+        return False
+    return not re.match(r"^\d[\d,]*\+?\s*(?:minutes|mins?|calls)\b", text, re.I) or len(
+        text.split()
+    ) <= 3 and not re.search(r"\b(?:included|per|/)\b", text, re.I)
+
+
+def _block_name(doc: Document, lines: list, idx: int) -> str | None:
+    candidates: list[tuple[int, int, str]] = []
+    for i, line in enumerate(lines):
+        if not _name_like(line.text):
+            continue
+        owner = line.owner
+        tag = owner.tag if isinstance(owner.tag, str) else ""
+        score = 3 if tag in HEADING_TAGS else 2 if _NAME_ATTR_RE.search(attr_text(owner)) else 0
+        if tag in ("strong", "b", "dt", "th", "summary", "button") or score == 0 and tag == "p":
+            score = max(score, 1)
+        distance = abs(idx - i) + (0 if i <= idx else 3)
+        candidates.append((-score, distance, line.text))
+    if not candidates:
+        return None
+    candidates.sort()
+    return candidates[0][2]
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+
+def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RatePlan]:
+    page_increment = ratetext.increment_seconds(page_text)
+    monthly: list[tuple[Block, ratetext.Rate]] = []
+    annual_only: list[tuple[Block, ratetext.Rate]] = []
+    for block in blocks:
+        rate = ratetext.read_rate(block.lines, currency)
+        if rate.unit is None:
+            continue
+        if block.annual and rate.unit == "month" and rate.price is not None:
+            rate.annual_price_per_month = rate.price
+            annual_only.append((block, rate))
+        else:
+            monthly.append((block, rate))
+        if rate.evidence is not None and block.evidence is not block.lines:
+            rate.evidence = block.evidence[block.lines.index(rate.evidence)] if (
+                rate.evidence in block.lines
+            ) else rate.evidence
+    by_name = {b.name: r for b, r in monthly if b.name}
+    for block, rate in annual_only:
+        twin = by_name.get(block.name)
+        if twin is not None and twin.unit == "month":
+            twin.annual_price_per_month = rate.annual_price_per_month
+        else:
+            monthly.append((block, rate))
+    plans: list[RatePlan] = []
+    seen: set[tuple] = set()
+    for block, rate in monthly:
+        if rate.billing_increment_seconds is None:
+            rate.billing_increment_seconds = page_increment
+        key = (block.name, rate.price, rate.unit)
+        if key in seen:
+            continue
+        seen.add(key)
+        plans.append(_plan(block.name, rate))
+    return plans
+
+
+def _plan(name: str | None, rate: ratetext.Rate) -> RatePlan:
+    unit = rate.unit or "quote"
+    return RatePlan(
+        name=name,
+        price=None if unit == "quote" else rate.price,
+        currency=rate.currency,
+        unit=unit,  # type: ignore[arg-type]
+        included_minutes=rate.included_minutes,
+        included_calls=rate.included_calls,
+        overage_per_minute=rate.overage_per_minute,
+        overage_per_call=rate.overage_per_call,
+        setup_fee=rate.setup_fee,
+        billing_increment_seconds=rate.billing_increment_seconds,
+        annual_price_per_month=rate.annual_price_per_month,
+        evidence=rate.evidence,
+    )
+
+

@@ -1,0 +1,578 @@
+"""Our parser of rate text: money amounts, what they buy, included quantities and fine print.
+
+Amounts go through price-parser (it normalizes "1.299,00", "0,99", "1,299"); everything it does
+not do is here: ISO currencies, pence, units ("/min", "per seat per month", "p/m"), what an
+amount is for (price, overage, setup, annual, noise), included minutes or calls, increments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from price_parser import Price
+
+# --- currencies ----------------------------------------------------------------------------
+
+_SYMBOL_TO_ISO = {
+    "us$": "USD",
+    "usd": "USD",
+    "ca$": "CAD",
+    "c$": "CAD",
+    "cad": "CAD",
+    "can$": "CAD",
+    "au$": "AUD",
+    "a$": "AUD",
+    "aud": "AUD",
+    "£": "GBP",
+    "gbp": "GBP",
+    "€": "EUR",
+    "eur": "EUR",
+}
+_PREFIX = r"(?:US\$|USD|CA\$|CAN\$|C\$|CAD|AU\$|A\$|AUD|GBP|EUR|£|€|\$)"
+_SUFFIX_CUR = r"(?:€|EUR|USD|CAD|AUD|GBP|£|\$)"
+# A number as pages write it: 1,299.00 / 1.299,00 / 1 299 / 0,99 / .99
+_NUMBER = r"(?:\d{1,3}(?:[,.\u00a0 ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?|[.,]\d{1,2})"
+
+_MONEY_RE = re.compile(
+    rf"(?P<pre>{_PREFIX})\s?(?P<num1>{_NUMBER})(?![\d%])"
+    rf"|(?<![\w.,$£€])(?P<num2>{_NUMBER})\s?(?P<suf>{_SUFFIX_CUR})(?![A-Za-z])"
+    rf"|(?<![\w.,$£€])(?P<pence>\d{{1,2}}(?:\.\d{{1,2}})?)\s?(?P<ps>p|¢|cents)(?![A-Za-z0-9])(?!/m(?:th|o|onth)?\b)",
+    re.IGNORECASE,
+)
+
+# Region hints -> currency, for a bare "$".
+_LANG_CURRENCY = {
+    "en-gb": "GBP",
+    "en-uk": "GBP",
+    "en-ca": "CAD",
+    "fr-ca": "CAD",
+    "en-au": "AUD",
+    "en-nz": "USD",
+    "en-us": "USD",
+}
+_EURO_LANGS = ("de", "fr", "es", "it", "nl", "pt", "fi", "el", "sk", "sl", "et", "lv", "lt")
+_TLD_CURRENCY = {
+    ".co.uk": "GBP",
+    ".uk": "GBP",
+    ".ca": "CAD",
+    ".com.au": "AUD",
+    ".au": "AUD",
+    ".de": "EUR",
+    ".fr": "EUR",
+    ".es": "EUR",
+    ".it": "EUR",
+    ".nl": "EUR",
+    ".ie": "EUR",
+    ".be": "EUR",
+    ".at": "EUR",
+    ".pt": "EUR",
+    ".fi": "EUR",
+    ".gr": "EUR",
+}
+_COUNTRY_CURRENCY = {
+    "US": "USD",
+    "GB": "GBP",
+    "UK": "GBP",
+    "CA": "CAD",
+    "AU": "AUD",
+    "IE": "EUR",
+    "DE": "EUR",
+    "FR": "EUR",
+    "ES": "EUR",
+    "IT": "EUR",
+    "NL": "EUR",
+    "BE": "EUR",
+    "AT": "EUR",
+    "PT": "EUR",
+    "FI": "EUR",
+    "GR": "EUR",
+}
+
+
+def currency_for_country(country: str | None) -> str | None:
+    """ISO currency of a registry country code ("GB" -> "GBP"); None when unknown."""
+    return _COUNTRY_CURRENCY.get((country or "").strip().upper())
+
+
+def currency_from_lang(lang: str | None) -> str | None:
+    """Currency suggested by an <html lang> value ("en-GB" -> "GBP"); None when it says nothing."""
+    if not lang:
+        return None
+    lang = lang.strip().lower().replace("_", "-")
+    if lang in _LANG_CURRENCY:
+        return _LANG_CURRENCY[lang]
+    region = lang.split("-")[1] if "-" in lang else ""
+    if region and region.upper() in _COUNTRY_CURRENCY:
+        return _COUNTRY_CURRENCY[region.upper()]
+    if lang.split("-")[0] in _EURO_LANGS and not region:
+        return "EUR"
+    return None
+
+
+def currency_from_host(host: str | None) -> str | None:
+    """Currency suggested by a host's top-level domain ("x.co.uk" -> "GBP")."""
+    host = (host or "").lower().rstrip(".")
+    for tld in sorted(_TLD_CURRENCY, key=len, reverse=True):
+        if host.endswith(tld):
+            return _TLD_CURRENCY[tld]
+    return None
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """One amount found in text, with its span and the verbatim text it came from."""
+
+    amount: Decimal
+    currency: str
+    start: int
+    end: int
+    raw: str
+
+
+def _amount(number: str) -> Decimal | None:
+    number = number.replace("\u00a0", " ")
+    # A single separator followed by exactly 3 digits with a space is a thousands group.
+    price = Price.fromstring(number.replace(" ", ""))
+    if price.amount is None:
+        return None
+    try:
+        return Decimal(str(price.amount))
+    except InvalidOperation:
+        return None
+
+
+def find_money(text: str, default_currency: str = "USD") -> list[Money]:
+    """Every amount in `text`; a bare "$" takes `default_currency` when that is a dollar."""
+    found: list[Money] = []
+    for m in _MONEY_RE.finditer(text):
+        if m.group("pence"):
+            value = _amount(m.group("pence"))
+            if value is None:
+                continue
+            unit = m.group("ps").lower()
+            if unit == "p":
+                currency = "GBP"
+            else:
+                currency = default_currency if default_currency in ("USD", "CAD", "AUD") else "USD"
+            found.append(Money(value / 100, currency, m.start(), m.end(), m.group(0)))
+            continue
+        symbol = (m.group("pre") or m.group("suf") or "").lower()
+        number = m.group("num1") or m.group("num2") or ""
+        value = _amount(number)
+        if value is None:
+            continue
+        if symbol == "$":
+            currency = default_currency if default_currency in ("USD", "CAD", "AUD") else "USD"
+        else:
+            currency = _SYMBOL_TO_ISO.get(symbol, default_currency)
+        found.append(Money(value, currency, m.start(), m.end(), m.group(0)))
+    return found
+
+
+# --- what an amount is for -----------------------------------------------------------------
+
+_U_SEAT = r"(?:seat|agent|user|operator|fte|licen[cs]e|head)"
+_U_MONTH = r"(?:month|mo|mon|mth)\b\.?"
+_SEP = r"\s*(?:/|per|pro|a|an|each|every|p/|x)\s*"
+_SUFFIX_UNIT: Sequence[tuple[re.Pattern[str], str]] = tuple(
+    (re.compile(p, re.IGNORECASE), u)
+    for p, u in (
+        (rf"^{_SEP}{_U_SEAT}s?\s*(?:/|per|a|an|each|every)?\s*{_U_MONTH}", "seat_month"),
+        (rf"^{_SEP}{_U_MONTH}\s*(?:/|per|a|an|each)\s*{_U_SEAT}", "seat_month"),
+        (rf"^{_SEP}{_U_SEAT}s?\s*[-/ ]?\s*(?:hour|hr)s?\b", "agent_hour"),
+        (rf"^{_SEP}(?:hour|hr)s?\b(?:\s*(?:/|per)\s*{_U_SEAT})?", "agent_hour"),
+        (
+            rf"^{_SEP}(?:additional\s+|extra\s+|overage\s+|add'?l\.?\s+)?"
+            r"(?:receptionist\s+|live\s+|talk\s+|agent\s+|answering\s+|billable\s+|ai\s+)?"
+            r"(?:min(?:ute)?s?)\b\.?",
+            "minute",
+        ),
+        (r"^\s*p/?min\b", "minute"),
+        (r"^\s*pm\b(?!\s*(?:est|pst|cst|et|pt))", "minute"),
+        (
+            rf"^{_SEP}(?:additional\s+|extra\s+|add'?l\.?\s+)?"
+            r"(?:answered\s+|inbound\s+|handled\s+|live\s+|ai\s+|receptionist\s+)?calls?\b",
+            "call",
+        ),
+        (rf"^{_SEP}{_U_MONTH}", "month"),
+        (r"^\s*(?:p/m|pcm|p\.m\.|monthly|a month|per month|/ ?month)\b", "month"),
+        (r"^\s*p/m(?![a-z])", "month"),
+        (rf"^{_SEP}(?:yr|year|annum)\b", "year"),
+        (r"^\s*(?:yearly|annually|per annum)\b", "year"),
+    )
+)
+_PREFIX_UNIT: Sequence[tuple[re.Pattern[str], str]] = tuple(
+    (re.compile(p, re.IGNORECASE), u)
+    for p, u in (
+        (r"per\s+(?:seat|agent|user)\s*(?:per\s+)?month\s*:?\s*$", "seat_month"),
+        (r"per\s+(?:agent\s+)?hour\s*:?\s*$|hourly(?:\s+rate)?\s*:?\s*$", "agent_hour"),
+        (r"(?:per|each)\s+(?:additional\s+)?min(?:ute)?\s*:?\s*$|per-minute(?:\s+rate)?\s*:?\s*$", "minute"),
+        (r"(?:per|each)\s+(?:additional\s+)?call\s*:?\s*$|per-call(?:\s+rate)?\s*:?\s*$", "call"),
+        (r"(?:monthly|per month|month-to-month)(?:\s+(?:fee|price|cost|rate|base))?\s*:?\s*$", "month"),
+        (r"(?:yearly|annual(?:ly)?)(?:\s+(?:fee|price|cost|total))?\s*:?\s*$", "year"),
+    )
+)
+
+_SETUP_RE = re.compile(
+    r"set[- ]?up|one[- ]time|activation|onboarding fee|installation|customi[sz]ation fee|"
+    r"start[- ]?up fee|joining fee|implementation fee",
+    re.IGNORECASE,
+)
+_OVERAGE_BEFORE_RE = re.compile(
+    r"\b(?:additional|extra|overage|excess|beyond|thereafter|then|after that|over (?:that|the|your)|"
+    r"add'?l|over-?limit|above (?:that|the|your)|after (?:the|your|included)|extra minutes)\b",
+    re.IGNORECASE,
+)
+_OVERAGE_AFTER_RE = re.compile(
+    r"^\W{0,3}(?:/|per|for each|each|a|an)?\s*(?:additional|extra|overage|add'?l)\b|"
+    r"^[^.;|]{0,40}\b(?:overage|thereafter|after (?:that|the first|your|included)|beyond|"
+    r"over (?:the|your) (?:plan|limit|bundle|included))",
+    re.IGNORECASE,
+)
+_ANNUAL_AFTER_RE = re.compile(
+    r"^[^|]{0,45}?\b(?:billed|paid|pay|when billed|charged)\s+(?:annually|yearly|per year|"
+    r"every year|once a year|annual(?:ly)?)|^[^|.]{0,25}\b(?:annual(?:ly)?|yearly)\b"
+    r"(?:\s+(?:plan|billing|contract|prepay))?",
+    re.IGNORECASE,
+)
+_ANNUAL_BEFORE_RE = re.compile(
+    r"(?:annual(?:ly)?|yearly|billed (?:annually|yearly))[^|$£€]{0,25}$", re.IGNORECASE
+)
+_MONTHLY_BEFORE_RE = re.compile(
+    r"(?:monthly|month-to-month|billed monthly)[^|$£€]{0,25}$", re.IGNORECASE
+)
+_NOISE_BEFORE_RE = re.compile(
+    r"\b(?:save|saving|savings|saves|saved|was|reg\.?|regular(?:ly)?|normally|originally|worth|"
+    r"value(?:d)? at|retail|rrp|trial|try(?: it)? for|only pay|reduced from|down from|budget of|"
+    r"revenue|earn(?:ed)?|raised|funding|spent|lose|losing|lost|cost (?:you|businesses)|"
+    r"average(?:s)?|up to|gift|credit of|voucher|discount of|cash ?back|refund)\b[^|$£€]{0,20}$",
+    re.IGNORECASE,
+)
+_NOISE_AFTER_RE = re.compile(
+    r"^[\s)]*(?:off\b|in savings|savings|saved|discount|credit|trial|for (?:the )?first|"
+    r"free trial|cash ?back|less than|per year in|a year in|in (?:lost|missed)|lost|"
+    r"in revenue|revenue|value\b|worth)",
+    re.IGNORECASE,
+)
+_FROM_RE = re.compile(r"\b(?:from|starting at|starts at|starting from|as low as)\s*(?:just|only)?\s*$", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An amount with what it is for: kind is price|overage|setup|annual|noise; unit as contract."""
+
+    money: Money
+    kind: str
+    unit: str | None
+    line: int
+
+
+def classify(before: str, after: str) -> tuple[str, str | None]:
+    """(kind, unit) of an amount from the text just before and just after it."""
+    after_l = after.lstrip(" |:*")
+    before_r = before.rstrip()
+    unit = None
+    for pattern, candidate in _SUFFIX_UNIT:
+        if pattern.search(after_l):
+            unit = candidate
+            break
+    if unit is None:
+        for pattern, candidate in _PREFIX_UNIT:
+            if pattern.search(before_r):
+                unit = candidate
+                break
+    if _NOISE_BEFORE_RE.search(before_r) or _NOISE_AFTER_RE.search(after_l):
+        return "noise", unit
+    near_before = before_r[-40:]
+    near_after = after_l[:40]
+    if _SETUP_RE.search(near_before) or _SETUP_RE.search(near_after.split("|")[0]):
+        return "setup", None
+    if _OVERAGE_AFTER_RE.search(after_l) or _OVERAGE_BEFORE_RE.search(near_before[-30:]):
+        return "overage", unit
+    if unit == "year":
+        return "annual", "year"
+    if _ANNUAL_AFTER_RE.search(after_l) or _ANNUAL_BEFORE_RE.search(before_r):
+        return "annual", unit or "month"
+    return "price", unit
+
+
+def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mention]:
+    """Every amount in a block of lines, classified with its line and neighbour lines as context.
+
+    A line holding only an amount reads its label from the line before ("Setup fee" / "$95")
+    and its unit from the line after ("$99" / "/month").
+    """
+    out: list[Mention] = []
+    found = [find_money(line, default_currency) for line in lines]
+    for i, (line, monies) in enumerate(zip(lines, found, strict=True)):
+        for j, money in enumerate(monies):
+            prev_end = monies[j - 1].end if j else 0
+            next_start = monies[j + 1].start if j + 1 < len(monies) else len(line)
+            before = line[prev_end : money.start]
+            after = line[money.end : next_start]
+            if j == 0 and not re.search(r"[A-Za-z]{3}", before) and i > 0 and not found[i - 1]:
+                before = lines[i - 1][-60:] + " | " + before
+            if (
+                j + 1 == len(monies)
+                and not re.search(r"[A-Za-z]", after)
+                and i + 1 < len(lines)
+                and not found[i + 1]
+                and len(lines[i + 1]) <= 60
+            ):
+                after = after + " | " + lines[i + 1]
+            kind, unit = classify(before, after)
+            out.append(Mention(money, kind, unit, i))
+    return out
+
+
+# --- quantities and fine print -------------------------------------------------------------
+
+_QTY = r"(\d{1,3}(?:,\d{3})+|\d+)"
+_INCLUDED_RE = re.compile(
+    rf"(?<![\d$£€.,:/-])(?<!\d\s)(?<!\bx\s){_QTY}\+?\s*"
+    r"(?:(?:live|receptionist|answering|abby|talk|agent|included|inbound|monthly|unique|answered|"
+    r"ai|voice|free|bundled|plan|anytime|business|answer|call|human|virtual|total|billable|"
+    r"shared|dedicated|handled|receptionist-handled)\s+){0,3}"
+    r"(minutes|mins?|calls)\b(?!\s*(?:increments?|rounding|per call|each))",
+    re.IGNORECASE,
+)
+_INCLUDED_LABEL_RE = re.compile(
+    r"\b(?:included\s+)?(minutes|calls)(?:\s+included|\s+per\s+month|\s+/\s*mo(?:nth)?)?\s*[:\-–]?\s*"
+    rf"(?:\||\s)\s*{_QTY}\s*$",
+    re.IGNORECASE,
+)
+_ZERO_INCLUDED_RE = re.compile(
+    r"\b(?:no|zero|0)\s+(?:included\s+)?(minutes|calls)\s+included|\bno\s+(?:included\s+)?(minutes|calls)\b"
+    r"|\b(minutes|calls)\s+(?:included)?\s*[:\-]?\s*(?:none|0)\b",
+    re.IGNORECASE,
+)
+_ESTIMATE_RE = re.compile(r"(?:about|approx\.?|approximately|roughly|around|~|≈|equivalent to|up to an? )\s*$", re.I)
+_NOT_INCLUDED_BEFORE_RE = re.compile(
+    r"(?:additional|extra|first|after|over|beyond|every|each|last|per|minimum of|min\.?|"
+    r"exceed(?:s|ing)?|above|within)\s*$",
+    re.IGNORECASE,
+)
+_INCREMENT_RE = re.compile(
+    r"\b(\d{1,2})[- ]?(?:second|sec|s)\b[- ]?(?:billing\s+)?(?:increments?|intervals?|blocks?|"
+    r"rounding|billing|units?)",
+    re.IGNORECASE,
+)
+_INCREMENT_WORDS = (
+    (re.compile(r"per[- ]second billing|billed (?:per|by the) second|to the second|per-second|"
+                r"by the second|1-second|one-second|every second", re.I), 1),
+    (re.compile(r"(?:rounded|round)(?: up)? to the (?:next|nearest)(?: (?:whole|full))? minute|"
+                r"whole[- ]minute|full[- ]minute|one[- ]minute increments|1[- ]minute increments|"
+                r"per started minute|minute increments", re.I), 60),
+    (re.compile(r"half[- ]minute increments?", re.I), 30),
+)
+_NO_SETUP_RE = re.compile(
+    r"\b(?:no|zero|free|\$0|£0|€0|without)\s*(?:set[- ]?up|activation|one[- ]time)\s*(?:fees?|costs?|charges?)?"
+    r"|set[- ]?up(?: fee)?\s*[:\-]?\s*(?:none|free|waived|included|\$0\b)",
+    re.IGNORECASE,
+)
+QUOTE_RE = re.compile(
+    r"^\W*(?:call (?:us )?for (?:pricing|a quote|prices?|rates?)|contact (?:us|sales)(?: for (?:pricing|"
+    r"a quote|prices|a custom quote|details|rates))?|get (?:a|your) (?:custom |free )?quote|request "
+    r"(?:a )?(?:custom )?(?:quote|pricing|price)|custom(?: pricing| quote| price| plan| rates?)?|let'?s "
+    r"talk|talk to (?:us|sales|an expert)|pricing on request|price on request|on request|by quote|quote"
+    r"(?: only| based)?|tailored(?: pricing)?|bespoke(?: pricing)?|ask for (?:a )?quote|"
+    r"speak (?:to|with) (?:us|sales|an? (?:expert|specialist|advisor))|book a (?:call|demo)|"
+    r"schedule a (?:call|consultation|demo))\W*$",
+    re.IGNORECASE,
+)
+QUOTE_IN_TEXT_RE = re.compile(
+    r"\b(?:call for pricing|contact (?:us|sales) for (?:pricing|a (?:custom )?quote)|custom pricing|"
+    r"get a (?:custom )?quote|request a (?:custom )?quote|pricing on request|price on request|"
+    r"quote[- ]only|priced by quote|no published prices?)\b",
+    re.IGNORECASE,
+)
+
+
+def included(text: str) -> tuple[int | None, int | None]:
+    """(minutes, calls) a text says are included per month ("includes 100 minutes")."""
+    minutes: int | None = None
+    calls: int | None = None
+    zero = _ZERO_INCLUDED_RE.search(text)
+    if zero:
+        what = next(g for g in zero.groups() if g).lower()
+        if what.startswith("min"):
+            minutes = 0
+        else:
+            calls = 0
+    for m in _INCLUDED_RE.finditer(text):
+        head = text[max(0, m.start() - 25) : m.start()]
+        if _ESTIMATE_RE.search(head) or _NOT_INCLUDED_BEFORE_RE.search(head):
+            continue
+        tail = text[m.end() : m.end() + 30].lower()
+        if re.match(r"\s*(?:of|or less|or fewer|in length|long|call|per call|each)\b", tail):
+            continue
+        if re.match(r"^[-\s]*(?:second|hour)", tail):
+            continue
+        value = int(m.group(1).replace(",", ""))
+        if m.group(2).lower().startswith("min"):
+            minutes = value if minutes in (None, 0) else minutes
+        else:
+            calls = value if calls in (None, 0) else calls
+    if minutes is None or calls is None:
+        label = _INCLUDED_LABEL_RE.search(text)
+        if label:
+            value = int(label.group(2).replace(",", ""))
+            if label.group(1).lower().startswith("min") and minutes is None:
+                minutes = value
+            elif label.group(1).lower().startswith("call") and calls is None:
+                calls = value
+    return minutes, calls
+
+
+def increment_seconds(text: str) -> int | None:
+    """The billing increment a text states ("billed in 30-second increments" -> 30)."""
+    m = _INCREMENT_RE.search(text)
+    if m:
+        value = int(m.group(1))
+        if 1 <= value <= 60:
+            return value
+    for pattern, seconds in _INCREMENT_WORDS:
+        if pattern.search(text):
+            return seconds
+    return None
+
+
+def says_no_setup(text: str) -> bool:
+    """True when a text states there is no setup fee."""
+    return bool(_NO_SETUP_RE.search(text))
+
+
+def is_quote(text: str) -> bool:
+    """True when a short text is a quote-only price ("Call for pricing", "Custom")."""
+    return bool(QUOTE_RE.match(text.strip())) and len(text) <= 60
+
+
+def starts_from(before: str) -> bool:
+    """True when the amount is a "from $29" floor."""
+    return bool(_FROM_RE.search(before))
+
+
+# --- one rate text -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Rate:
+    """What a piece of rate text says, in contract terms (None where it is silent)."""
+
+    price: Decimal | None = None
+    currency: str | None = None
+    unit: str | None = None
+    included_minutes: int | None = None
+    included_calls: int | None = None
+    overage_per_minute: Decimal | None = None
+    overage_per_call: Decimal | None = None
+    setup_fee: Decimal | None = None
+    billing_increment_seconds: int | None = None
+    annual_price_per_month: Decimal | None = None
+    evidence: str | None = None
+    noise: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        """The contract fields this rate fills (evidence and noise left out)."""
+        keys = (
+            "price",
+            "currency",
+            "unit",
+            "included_minutes",
+            "included_calls",
+            "overage_per_minute",
+            "overage_per_call",
+            "setup_fee",
+            "billing_increment_seconds",
+            "annual_price_per_month",
+        )
+        return {k: getattr(self, k) for k in keys}
+
+
+def cents(value: Decimal) -> Decimal:
+    """A money amount rounded to cents, trailing zeros kept out of integers."""
+    q = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return q.quantize(Decimal(1)) if q == q.to_integral_value() else q
+
+
+def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate:
+    """Read one plan's (or one sentence's) rate text into contract fields."""
+    if isinstance(lines, str):
+        lines = [lines]
+    lines = [" ".join(line.split()) for line in lines]
+    text = " | ".join(lines)
+    rate = Rate()
+    found = mentions(lines, default_currency)
+    prices = [m for m in found if m.kind == "price"]
+    overages = [m for m in found if m.kind == "overage"]
+    annuals = [m for m in found if m.kind == "annual"]
+    setups = [m for m in found if m.kind == "setup"]
+    rate.noise = [m.money.raw for m in found if m.kind == "noise"]
+
+    base = _pick_base(prices)
+    if base is not None:
+        rate.price = cents(base.money.amount)
+        rate.currency = base.money.currency
+        rate.unit = base.unit or "month"
+        rate.evidence = lines[base.line]
+        if rate.unit == "year":
+            rate.unit = "month"
+            rate.annual_price_per_month = cents(base.money.amount / 12)
+            rate.price = rate.annual_price_per_month
+        # A per-minute or per-call amount beside a monthly fee is what usage costs on top.
+        for m in prices:
+            if m is base:
+                continue
+            if rate.unit == "month" and m.unit == "minute" and rate.overage_per_minute is None:
+                rate.overage_per_minute = cents(m.money.amount)
+            elif rate.unit == "month" and m.unit == "call" and rate.overage_per_call is None:
+                rate.overage_per_call = cents(m.money.amount)
+    for m in overages:
+        unit = m.unit or (
+            "call" if rate.unit == "call" else "minute"
+        )
+        if unit == "call" and rate.overage_per_call is None:
+            rate.overage_per_call = cents(m.money.amount)
+        elif unit == "minute" and rate.overage_per_minute is None:
+            rate.overage_per_minute = cents(m.money.amount)
+        if rate.currency is None:
+            rate.currency = m.money.currency
+    if setups:
+        rate.setup_fee = cents(setups[0].money.amount)
+    elif says_no_setup(text):
+        rate.setup_fee = Decimal(0)
+    if annuals:
+        a = annuals[0]
+        monthly = a.money.amount / 12 if a.unit == "year" else a.money.amount
+        if base is None:
+            rate.price = cents(monthly)
+            rate.currency = a.money.currency
+            rate.unit = "month"
+            rate.evidence = lines[a.line]
+            rate.annual_price_per_month = cents(monthly)
+        elif rate.unit == "month" and rate.annual_price_per_month is None:
+            rate.annual_price_per_month = cents(monthly)
+    rate.included_minutes, rate.included_calls = included(text)
+    rate.billing_increment_seconds = increment_seconds(text)
+    if rate.price is None and rate.unit is None and any(is_quote(line) for line in lines):
+        rate.unit = "quote"
+        rate.evidence = next(line for line in lines if is_quote(line))
+    return rate
+
+
+def _pick_base(prices: list[Mention]) -> Mention | None:
+    """The amount that is the plan's price: a subscription fee first, then a usage rate."""
+    if not prices:
+        return None
+    order = ("month", "seat_month", "agent_hour", None, "year", "call", "minute")
+    for unit in order:
+        for m in prices:
+            if m.unit == unit:
+                return m
+    return prices[0]
