@@ -64,3 +64,13 @@ RATEBENCH_DB = None
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Spidermon (scrapers/monitors.py): CrawlBaseline reads the previous good run's plan counts at
+# open and counts this run's; the close suite's results land in stats["ratebench/monitors"]
+# and a competitor whose plans fell by more than half in stats["ratebench/degraded_competitors"].
+SPIDERMON_ENABLED = True
+EXTENSIONS = {
+    "scrapers.monitors.CrawlBaseline": 400,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
+}
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["scrapers.monitors.RatesCloseMonitorSuite"]
