@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +28,7 @@ T = TypeVar("T")
 # How long a page waits for a crawl to release the file before saying the database is busy.
 LOCK_WAIT_S = float(os.environ.get("RATEBENCH_DASHBOARD_LOCK_WAIT_S", "15"))
 STALE_AFTER_HOURS = 36.0
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -88,7 +88,8 @@ def stamp() -> DbStamp | None:
 @cache
 def load_sql(name: str) -> str:
     """Text of dashboard/sql/<name>.sql."""
-    return resources.files("dashboard").joinpath("sql", f"{name}.sql").read_text("utf-8")
+    # By file path: under `streamlit run` the package's resource reader can be a namespace one.
+    return (SQL_DIR / f"{name}.sql").read_text("utf-8")
 
 
 def read(db: DbStamp, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
