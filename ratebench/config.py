@@ -43,6 +43,8 @@ class ScheduleConfig:
     interval_seconds: float | None = None
     mirror: str | None = None
     competitors: tuple[str, ...] = ()
+    # Scrapy settings for the crawl child (`ratebench crawl --set NAME=VALUE`).
+    crawl_settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def misfire_grace_seconds(self) -> int:
@@ -128,12 +130,23 @@ def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _settings(table: dict[str, Any], key: str, where: str) -> dict[str, str]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise UserError(f"{where}: {key} must be a table of Scrapy settings, got {value!r}")
+    for name, setting in value.items():
+        if isinstance(setting, dict | list):
+            raise UserError(f"{where}: {key}.{name} = {setting!r} must be a single value")
+    return {name: str(setting).lower() if isinstance(setting, bool) else str(setting)
+            for name, setting in value.items()}
+
+
 def _schedule(table: dict[str, Any], where: str) -> ScheduleConfig:
     defaults = ScheduleConfig()
     allowed = {
         "cron", "timezone", "misfire_grace_hours", "crawl_timeout_minutes",
         "rebuild_timeout_minutes", "overdue_check_minutes", "interval_seconds", "mirror",
-        "competitors",
+        "competitors", "crawl_settings",
     }
     _check_keys(table, allowed, f"{where} [schedule]")
     w = f"{where} [schedule]"
@@ -166,6 +179,7 @@ def _schedule(table: dict[str, Any], where: str) -> ScheduleConfig:
         interval_seconds=interval,
         mirror=_string(table, "mirror", None, w),
         competitors=_strings(table, "competitors", w),
+        crawl_settings=_settings(table, "crawl_settings", w),
     )
 
 

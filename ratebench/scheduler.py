@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -226,12 +227,20 @@ def rebuild_argv(db: Path) -> list[str] | None:
     return None
 
 
-def crawl_argv(db: Path, config: Config) -> list[str]:
-    argv = [sys.executable, "-m", "ratebench", "crawl", "--db", str(db)]
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable run id the scheduler hands to the crawl child, so it can find the run."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-s{uuid.uuid4().hex[:7]}"
+
+
+def crawl_argv(db: Path, config: Config, run_id: str) -> list[str]:
+    argv = [sys.executable, "-m", "ratebench", "crawl", "--db", str(db), "--run-id", run_id, "-q"]
     if config.schedule.mirror:
         argv += ["--mirror", config.schedule.mirror]
     for competitor in config.schedule.competitors:
         argv += ["--competitor", competitor]
+    for name, value in config.schedule.crawl_settings.items():
+        argv += ["--set", f"{name}={value}"]
     return argv
 
 
@@ -252,32 +261,29 @@ def mark_interrupted_runs(db: Path, reason: str) -> list[str]:
     return ids
 
 
-def _runs_since(db: Path, since: datetime) -> list[tuple[str, str]]:
+def run_status(db: Path, run_id: str) -> str | None:
+    if not db.exists():
+        return None
     with connection(db, read_only=True) as con:
-        return con.execute(
-            "SELECT run_id, status FROM crawl_runs WHERE started_at >= ? ORDER BY started_at",
-            [since],
-        ).fetchall()
+        row = con.execute("SELECT status FROM crawl_runs WHERE run_id = ?", [run_id]).fetchone()
+    return row[0] if row else None
 
 
-def _record_failure(db: Path, since: datetime, reason: str) -> str:
-    """Fail the child's run (or record one when it died before writing any)."""
+def record_failure(db: Path, run_id: str, started: datetime, reason: str) -> None:
+    """Fail the child's run, or record one when it died before writing any."""
     with connection(db) as con:
         init_db(con)
-        rows = con.execute(
+        updated = con.execute(
             "UPDATE crawl_runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
-            "finish_reason = ? WHERE started_at >= ? RETURNING run_id",
-            [reason, since],
+            "finish_reason = ? WHERE run_id = ? RETURNING run_id",
+            [reason, run_id],
         ).fetchall()
-        if rows:
-            return rows[-1][0]
-        run_id = "sched-" + since.strftime("%Y%m%dT%H%M%S%fZ")
-        con.execute(
-            "INSERT INTO crawl_runs (run_id, started_at, finished_at, status, finish_reason) "
-            "VALUES (?, ?, now(), 'failed', ?)",
-            [run_id, since, reason],
-        )
-        return run_id
+        if not updated:
+            con.execute(
+                "INSERT INTO crawl_runs (run_id, started_at, finished_at, status, finish_reason) "
+                "VALUES (?, ?, now(), 'failed', ?)",
+                [run_id, started, reason],
+            )
 
 
 def execute_crawl(
@@ -299,25 +305,24 @@ def execute_crawl(
 
 def _execute_locked(db: Path, config: Config, watching_since: datetime | None) -> CrawlOutcome:
     mark_interrupted_runs(db, "interrupted: the crawl process died before finishing")
-    # DuckDB stores microseconds; start the window a little early so the child's row is inside.
-    since = datetime.now(UTC) - timedelta(milliseconds=5)
+    started = datetime.now(UTC)
+    run_id = new_run_id(started)
     timeout_s = config.schedule.crawl_timeout_seconds
-    code, timed_out = _run_child(crawl_argv(db, config), timeout_s)
-    outcome = CrawlOutcome(status="failed", exit_code=code, timed_out=timed_out)
-    runs = _runs_since(db, since) if db.exists() else []
+    code, timed_out = _run_child(crawl_argv(db, config, run_id), timeout_s)
+    outcome = CrawlOutcome(status="failed", run_id=run_id, exit_code=code, timed_out=timed_out)
+    status = run_status(db, run_id)
     if timed_out:
-        outcome.run_id = _record_failure(db, since, f"timeout: killed after {timeout_s:.0f} s")
-        outcome.message = f"crawl killed after its {timeout_s:.0f} s limit"
-    elif not runs:
-        outcome.run_id = _record_failure(db, since, f"crawl exited {code} without a crawl run")
-        outcome.message = f"crawl exited {code} without recording a run"
+        outcome.message = f"crawl {run_id} killed after its {timeout_s:g} s limit"
+        record_failure(db, run_id, started, f"timeout: killed after {timeout_s:g} s")
+    elif status is None:
+        outcome.message = f"crawl {run_id} exited {code} without recording its run"
+        record_failure(db, run_id, started, f"crawl exited {code} without recording its run")
+    elif status == "running":  # the child died between its start and final writes
+        outcome.message = f"crawl {run_id} exited {code} leaving its run running"
+        record_failure(db, run_id, started, f"crawl exited {code}, run left running")
     else:
-        outcome.run_id, status = runs[-1]
-        if status == "running":  # the child exited without closing its run
-            outcome.run_id = _record_failure(db, since, f"crawl exited {code}, run left running")
-            status = "failed"
         outcome.status = status
-        outcome.message = f"crawl {outcome.run_id} ended {status} (exit {code})"
+        outcome.message = f"crawl {run_id} ended {status} (exit {code})"
     logger.info(outcome.message)
     if outcome.status == "ok" and code == 0:
         outcome.rebuild = _rebuild(db, config)

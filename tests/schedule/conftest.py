@@ -103,3 +103,89 @@ def add_run(db: Path, run_id: str, started: datetime, status: str, plans: list[t
 @pytest.fixture
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+# --- real processes: mirror, crawl child, scheduler --------------------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from tests.schedule.faultmirror import FaultMirror  # noqa: E402
+
+COMPETITORS = ("ruby", "patlive", "posh")
+HOSTS = {"ruby": "www.ruby.com", "patlive": "www.patlive.com", "posh": "www.posh.com"}
+
+
+@pytest.fixture
+def mirror() -> Iterator[FaultMirror]:
+    server = FaultMirror().start()
+    yield server
+    try:
+        server.stop()
+    except OSError:
+        pass
+
+
+def write_config(tmp_path: Path, mirror_url: str, schedule: str = "", alerts: str = "",
+                 crawl: str = "") -> Path:
+    """A ratebench.toml for a quick crawl of three competitors over the loopback mirror."""
+    path = tmp_path / "ratebench.toml"
+    competitors = ", ".join(f'"{c}"' for c in COMPETITORS)
+    path.write_text(
+        f'[schedule]\nmirror = "{mirror_url}"\ncompetitors = [{competitors}]\n{schedule}\n'
+        "[schedule.crawl_settings]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n"
+        f"RETRY_BACKOFF_BASE = 0.05\nLOG_LEVEL = \"INFO\"\n{crawl}\n"
+        f"[alerts]\n{alerts}\n"
+    )
+    return path
+
+
+def ratebench(*args: str, env: dict[str, str] | None = None, timeout: float = 60
+              ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ratebench", *args], capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, **(env or {})},
+    )
+
+
+def start_scheduler(db: Path, config: Path, log: Path, env: dict[str, str] | None = None
+                    ) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ratebench", "schedule", "--db", str(db), "--config",
+             str(config)],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def runs(db: Path) -> list[dict]:
+    """Every crawl run, oldest first, read with a short read-only connection."""
+    if not db.exists():
+        return []
+    with connection(db, read_only=True) as con:
+        cursor = con.execute(
+            "SELECT run_id, status, started_at, finished_at, finish_reason, stats, monitors, "
+            "degraded_competitors FROM crawl_runs ORDER BY started_at"
+        )
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    for row in rows:
+        row["stats"] = json.loads(row["stats"]) if row["stats"] else {}
+        row["monitors"] = json.loads(row["monitors"]) if row["monitors"] else {}
+    return rows
+
+
+def count(db: Path, sql: str, params: list | None = None) -> int:
+    with connection(db, read_only=True) as con:
+        return con.execute(sql, params or []).fetchone()[0]
