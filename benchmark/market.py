@@ -1,0 +1,500 @@
+"""The market from the store: latest rate cards, each competitor's price for a profile, bands,
+rate versions and changes. Set work runs in DuckDB SQL (benchmark/sql/...); pricing policy is
+benchmark.normalize. Every function takes an open connection and only reads, so a read-only
+connection works.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from benchmark.config import Profile
+from benchmark.fx import FxTable
+from benchmark.normalize import ObservedPlan, PlanPrice, Usage, cheapest, price_plan, usage_for
+from benchmark.sqlfiles import load_sql
+
+QUANTILE_NAMES = ("p10", "p25", "p50", "p75", "p90")
+DEFAULT_MIN_COUNT = 5
+MONEY_PLACES = Decimal("0.0001")
+
+
+def compose(final: str, *ctes: str) -> str:
+    """A query: the named SQL files as CTEs (named after their file), then `final`'s body."""
+    parts = [f"{name.rsplit('/', 1)[-1]} AS (\n{load_sql(name)}\n)" for name in ctes]
+    body = load_sql(final)
+    if not parts:
+        return body
+    # The final file may open its own WITH: nest it as a subquery.
+    return "WITH " + ",\n".join(parts) + "\nSELECT * FROM (\n" + body + "\n)"
+
+
+def as_instant(value: date | datetime | str | None) -> datetime | None:
+    """A cut-off instant: a date means the end of that day (UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.max, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A slice of the market; None matches anything."""
+
+    service_type: str | None = None
+    delivery: str | None = None
+    country: str | None = None
+    vertical: str | None = None
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Segment:
+        return cls(profile.service_type, profile.delivery, profile.country, profile.vertical)
+
+    def params(self) -> dict[str, str | None]:
+        return {
+            "service_type": self.service_type,
+            "delivery": self.delivery,
+            "country": self.country,
+            "vertical": self.vertical,
+        }
+
+    def label(self) -> str:
+        parts = [v for v in (self.service_type, self.delivery, self.country, self.vertical) if v]
+        return " / ".join(parts) if parts else "whole market"
+
+    def widened(self) -> list[Segment]:
+        """This segment, then ever wider ones: without vertical, country, then delivery."""
+        chain = [self]
+        if self.vertical:
+            chain.append(Segment(self.service_type, self.delivery, self.country, None))
+        if self.country:
+            chain.append(Segment(self.service_type, self.delivery, None, None))
+        if self.delivery:
+            chain.append(Segment(self.service_type, None, None, None))
+        return chain
+
+
+@dataclass(frozen=True, slots=True)
+class Quantiles:
+    p10: Decimal
+    p25: Decimal
+    p50: Decimal
+    p75: Decimal
+    p90: Decimal
+
+    @classmethod
+    def from_list(cls, values: list[Any] | None) -> Quantiles | None:
+        if not values or any(v is None for v in values):
+            return None
+        return cls(*(Decimal(str(v)).quantize(MONEY_PLACES) for v in values))
+
+    def to_json(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in QUANTILE_NAMES}
+
+    def scaled(self, factor: Decimal) -> Quantiles:
+        return Quantiles(*(getattr(self, n) * factor for n in QUANTILE_NAMES))
+
+
+@dataclass(frozen=True, slots=True)
+class CompetitorPrice:
+    """One competitor's answer for a profile: its cheapest plan, or why it has none."""
+
+    competitor_id: str
+    competitor_name: str
+    service_type: str
+    delivery: str
+    country: str
+    verticals: tuple[str, ...]
+    status: str  # priced | quote_only | unpriced
+    currency: str
+    plan_name: str | None = None
+    unit: str | None = None
+    monthly_cost: Decimal | None = None
+    per_call: Decimal | None = None
+    per_minute: Decimal | None = None
+    per_seat_month: Decimal | None = None
+    native_currency: str | None = None
+    native_monthly_cost: Decimal | None = None
+    observed_at: datetime | None = None
+    url: str | None = None
+    evidence: str | None = None
+    reason: str | None = None
+    lines: tuple[str, ...] = ()
+    plans: tuple[PlanPrice, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in (
+            "competitor_id", "competitor_name", "service_type", "delivery", "country", "status",
+            "currency", "plan_name", "unit", "monthly_cost", "per_call", "per_minute",
+            "per_seat_month", "native_currency", "native_monthly_cost", "url", "evidence",
+            "reason",
+        ):
+            value = getattr(self, key)
+            out[key] = str(value.quantize(MONEY_PLACES)) if isinstance(value, Decimal) else value
+        out["verticals"] = list(self.verticals)
+        out["observed_at"] = self.observed_at.isoformat() if self.observed_at else None
+        out["lines"] = list(self.lines)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Quantiles of a price over the competitors of a segment, or "insufficient data"."""
+
+    segment: Segment
+    as_of: datetime | None
+    currency: str
+    min_count: int
+    n_priced: int
+    n_quote_only: int
+    n_unpriced: int
+    monthly_cost: Quantiles | None
+    per_call: Quantiles | None
+    per_minute: Quantiles | None
+    per_seat_month: Quantiles | None
+    oldest_observation_age_days: float | None
+    competitors: tuple[CompetitorPrice, ...] = field(default=(), repr=False)
+
+    @property
+    def sufficient(self) -> bool:
+        return self.n_priced >= self.min_count and self.monthly_cost is not None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.sufficient else "insufficient data"
+
+    def to_json(self) -> dict[str, Any]:
+        def q(value: Quantiles | None) -> dict[str, str] | None:
+            return value.to_json() if value is not None and self.sufficient else None
+
+        return {
+            "segment": self.segment.params(),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "currency": self.currency,
+            "status": self.status,
+            "min_count": self.min_count,
+            "n_priced": self.n_priced,
+            "n_quote_only": self.n_quote_only,
+            "n_unpriced": self.n_unpriced,
+            "monthly_cost": q(self.monthly_cost),
+            "per_call": q(self.per_call),
+            "per_minute": q(self.per_minute),
+            "per_seat_month": q(self.per_seat_month),
+            "oldest_observation_age_days": self.oldest_observation_age_days,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or {})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def latest_plans(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date | datetime | str | None = None,
+    competitor_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every competitor's latest good rate card (one row per plan) as of an instant."""
+    rows = _rows(con, compose("marts/latest_plans", "staging/good_observations"),
+                 {"as_of": as_instant(as_of)})
+    if competitor_id is not None:
+        rows = [r for r in rows if r["competitor_id"] == competitor_id]
+    rows.sort(key=lambda r: (r["competitor_id"], r["url"], r["unit"], r["plan_name"] or ""))
+    return rows
+
+
+def _observed(row: dict[str, Any]) -> ObservedPlan:
+    return ObservedPlan(
+        competitor_id=row["competitor_id"],
+        plan_name=row["plan_name"],
+        unit=row["unit"],
+        price=row["price"],
+        currency=row["currency"],
+        included_minutes=row["included_minutes"],
+        included_calls=row["included_calls"],
+        overage_per_minute=row["overage_per_minute"],
+        overage_per_call=row["overage_per_call"],
+        setup_fee=row["setup_fee"],
+        billing_increment_seconds=row["billing_increment_seconds"],
+        annual_price_per_month=row["annual_price_per_month"],
+        competitor_increment_seconds=row["competitor_increment_seconds"],
+        fetched_at=row["fetched_at"],
+        url=row["url"],
+        evidence=row["evidence"],
+    )
+
+
+def price_competitors(
+    rows: list[dict[str, Any]],
+    profile: Profile,
+    fx: FxTable,
+    currency: str = "USD",
+    as_of: datetime | None = None,
+    usage: Usage | None = None,
+) -> list[CompetitorPrice]:
+    """Each competitor's cheapest plan for the profile, from latest-plan rows (pure)."""
+    usage = usage or usage_for(profile)
+    by_competitor: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_competitor[row["competitor_id"]].append(row)
+    out: list[CompetitorPrice] = []
+    for competitor_id in sorted(by_competitor):
+        plan_rows = by_competitor[competitor_id]
+        first = plan_rows[0]
+        prices = tuple(price_plan(_observed(r), usage, profile.billing) for r in plan_rows)
+        cost_of = {id(p): fx.convert(p.monthly_cost, p.plan.currency, currency, as_of)
+                   for p in prices if p.monthly_cost is not None}
+        best = cheapest(list(prices), lambda p, costs=cost_of: costs[id(p)])
+        common = {
+            "competitor_id": competitor_id,
+            "competitor_name": first["competitor_name"],
+            "service_type": first["service_type"],
+            "delivery": first["delivery"],
+            "country": first["country"],
+            "verticals": tuple(first["verticals"] or ()),
+            "currency": currency,
+            "plans": prices,
+        }
+        if best is None:
+            quote_only = all(p.plan.unit == "quote" for p in prices)
+            reasons = sorted({p.reason for p in prices if p.reason})
+            out.append(CompetitorPrice(
+                status="quote_only" if quote_only else "unpriced",
+                observed_at=max(r["fetched_at"] for r in plan_rows),
+                reason="; ".join(reasons), **common,
+            ))
+            continue
+        monthly = cost_of[id(best)]
+        out.append(CompetitorPrice(
+            status="priced",
+            plan_name=best.plan.plan_name,
+            unit=best.plan.unit,
+            monthly_cost=monthly.quantize(MONEY_PLACES),
+            per_call=(monthly / usage.calls).quantize(MONEY_PLACES),
+            per_minute=(monthly / usage.talk_minutes).quantize(MONEY_PLACES),
+            per_seat_month=(monthly / usage.seats).quantize(MONEY_PLACES) if usage.seats else None,
+            native_currency=best.plan.currency,
+            native_monthly_cost=best.monthly_cost,
+            observed_at=best.plan.fetched_at,
+            url=best.plan.url,
+            evidence=best.plan.evidence,
+            lines=best.lines,
+            **common,
+        ))
+    return out
+
+
+def competitor_prices(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    as_of: date | datetime | str | None = None,
+    currency: str = "USD",
+) -> list[CompetitorPrice]:
+    """Each competitor's effective monthly cost for the profile (one row per competitor)."""
+    instant = as_instant(as_of)
+    return price_competitors(latest_plans(con, instant), profile, FxTable.load(con), currency, instant)
+
+
+_DECIMAL = pa.decimal128(18, 6)
+
+
+def _prices_arrow(prices: list[CompetitorPrice]) -> pa.Table:
+    return pa.table(
+        {
+            "competitor_id": pa.array([p.competitor_id for p in prices], pa.string()),
+            "service_type": pa.array([p.service_type for p in prices], pa.string()),
+            "delivery": pa.array([p.delivery for p in prices], pa.string()),
+            "country": pa.array([p.country for p in prices], pa.string()),
+            "verticals": pa.array([list(p.verticals) for p in prices], pa.list_(pa.string())),
+            "status": pa.array([p.status for p in prices], pa.string()),
+            "monthly_cost": pa.array([_q6(p.monthly_cost) for p in prices], _DECIMAL),
+            "per_call": pa.array([_q6(p.per_call) for p in prices], _DECIMAL),
+            "per_minute": pa.array([_q6(p.per_minute) for p in prices], _DECIMAL),
+            "per_seat_month": pa.array([_q6(p.per_seat_month) for p in prices], _DECIMAL),
+            "observed_at": pa.array([p.observed_at for p in prices], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def _q6(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.000001"))
+
+
+def band_from_prices(
+    con: duckdb.DuckDBPyConnection,
+    prices: list[CompetitorPrice],
+    segment: Segment,
+    *,
+    as_of: datetime | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    currency: str = "USD",
+) -> Band:
+    """Quantiles in SQL over per-competitor prices already computed for a profile."""
+    # A fresh cursor keeps the registered relation private to this call.
+    cur = con.cursor()
+    try:
+        cur.register("competitor_prices", _prices_arrow(prices))
+        members = _rows(cur, load_sql("marts/segment_prices"), segment.params())
+        row = _rows(cur, compose("marts/profile_bands", "marts/segment_prices"), segment.params())[0]
+    finally:
+        cur.close()
+    ids = {m["competitor_id"] for m in members}
+    oldest = row["oldest_observed_at"]
+    reference = as_of or datetime.now(UTC)
+    age = None
+    if oldest is not None:
+        age = round((reference - oldest).total_seconds() / 86400, 2)
+    return Band(
+        segment=segment,
+        as_of=as_of,
+        currency=currency,
+        min_count=min_count,
+        n_priced=row["n_priced"],
+        n_quote_only=row["n_quote_only"],
+        n_unpriced=row["n_unpriced"],
+        monthly_cost=Quantiles.from_list(row["monthly_cost_q"]),
+        per_call=Quantiles.from_list(row["per_call_q"]),
+        per_minute=Quantiles.from_list(row["per_minute_q"]),
+        per_seat_month=Quantiles.from_list(row["per_seat_month_q"]),
+        oldest_observation_age_days=age,
+        competitors=tuple(p for p in prices if p.competitor_id in ids),
+    )
+
+
+def profile_band(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    segment: Segment | None = None,
+    as_of: date | datetime | str | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+    currency: str = "USD",
+) -> Band:
+    """The band of effective monthly cost (and unit equivalents) for a profile in a segment."""
+    instant = as_instant(as_of)
+    prices = competitor_prices(con, profile, instant, currency)
+    return band_from_prices(con, prices, segment or Segment.for_profile(profile),
+                            as_of=instant, min_count=min_count, currency=currency)
+
+
+def band_history(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    segment: Segment | None,
+    dates: list[date | datetime | str],
+    min_count: int = DEFAULT_MIN_COUNT,
+    currency: str = "USD",
+) -> list[Band]:
+    """The profile's band as it stood at each date (for drawing its history)."""
+    return [profile_band(con, profile, segment, d, min_count, currency) for d in dates]
+
+
+@dataclass(frozen=True, slots=True)
+class RateBand:
+    """Quantiles of one kind of published rate (USD), one value per competitor."""
+
+    kind: str  # per_minute | bundle_per_minute | per_call | per_seat_month | per_agent_hour
+    n_priced: int
+    min_count: int
+    quantiles: Quantiles | None
+    oldest_observed_at: datetime | None
+    competitors: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.n_priced >= self.min_count else "insufficient data"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "n_priced": self.n_priced,
+            "min_count": self.min_count,
+            "band": self.quantiles.to_json() if self.quantiles and self.status == "ok" else None,
+            "oldest_observed_at": self.oldest_observed_at.isoformat() if self.oldest_observed_at else None,
+            "competitors": list(self.competitors),
+        }
+
+
+def rate_card_bands(
+    con: duckdb.DuckDBPyConnection,
+    segment: Segment | None = None,
+    as_of: date | datetime | str | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> list[RateBand]:
+    """Bands of published unit rates (USD) per kind, independent of any profile."""
+    segment = segment or Segment()
+    cur = con.cursor()
+    try:
+        cur.register("fx_table", FxTable.load(con).arrow())
+        rows = _rows(
+            cur,
+            compose("marts/rate_card_bands", "staging/good_observations", "marts/latest_plans"),
+            {"as_of": as_instant(as_of), **segment.params()},
+        )
+    finally:
+        cur.close()
+    return [
+        RateBand(r["kind"], r["n_priced"], min_count, Quantiles.from_list(r["q"]),
+                 r["oldest_observed_at"], tuple(r["competitors"]))
+        for r in rows
+    ]
+
+
+def rate_versions(con: duckdb.DuckDBPyConnection, competitor_id: str | None = None) -> list[dict[str, Any]]:
+    """Every plan's versions (valid_from, valid_to NULL while current)."""
+    rows = _rows(con, compose("marts/rate_versions", "staging/good_observations"))
+    if competitor_id is not None:
+        rows = [r for r in rows if r["competitor_id"] == competitor_id]
+    rows.sort(key=lambda r: (r["competitor_id"], r["url"], r["plan_key"], r["version_no"]))
+    return rows
+
+
+def rate_changes(con: duckdb.DuckDBPyConnection, competitor_id: str | None = None) -> list[dict[str, Any]]:
+    """Each published change: old and new values with the percent change, oldest first."""
+    rows = _rows(con, compose("marts/rate_changes", "staging/good_observations", "marts/rate_versions"))
+    if competitor_id is not None:
+        rows = [r for r in rows if r["competitor_id"] == competitor_id]
+    rows.sort(key=lambda r: (r["changed_at"], r["competitor_id"], r["plan_key"]))
+    return rows
+
+
+def segments(con: duckdb.DuckDBPyConnection) -> list[Segment]:
+    """Segments present in the registry (service type, delivery, country; verticals listed too)."""
+    rows = con.execute(
+        "SELECT DISTINCT service_type, delivery, country, unnest(CASE WHEN len(verticals) = 0 "
+        "THEN [NULL] ELSE verticals END) AS vertical FROM competitors ORDER BY ALL"
+    ).fetchall()
+    found = {Segment(r[0], r[1], r[2], None) for r in rows}
+    found |= {Segment(r[0], r[1], r[2], r[3]) for r in rows if r[3]}
+    return sorted(found, key=lambda s: (s.service_type or "", s.delivery or "", s.country or "",
+                                        s.vertical or ""))
+
+
+def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    """Offending rows of every check (empty lists when the data is clean)."""
+    cur = con.cursor()
+    try:
+        cur.register("fx_table", FxTable.load(con).arrow())
+        return {
+            "negative_prices": _rows(cur, load_sql("checks/negative_prices")),
+            "currency_missing": _rows(cur, load_sql("checks/currency_missing")),
+            "unpriced_plans": _rows(cur, load_sql("checks/unpriced_plans")),
+            "overlapping_versions": _rows(cur, compose(
+                "checks/overlapping_versions", "staging/good_observations", "marts/rate_versions")),
+        }
+    finally:
+        cur.close()

@@ -1,0 +1,32 @@
+-- Observations that count: seen by a good fetch (ok = true) of a crawl run that finished 'ok' or
+-- 'degraded', minus, for a degraded run, the competitors it lists as degraded (their last good
+-- observations stay in force). A failed or empty fetch contributes no row, so it can never end
+-- a rate version or move a band.
+SELECT
+    o.run_id,
+    o.competitor_id,
+    o.url,
+    o.final_url,
+    o.fetched_at,
+    o.content_hash,
+    o.plan_name,
+    o.price,
+    upper(trim(o.currency)) AS currency,
+    o.unit,
+    o.included_minutes,
+    o.included_calls,
+    o.overage_per_minute,
+    o.overage_per_call,
+    o.setup_fee,
+    o.billing_increment_seconds,
+    o.annual_price_per_month,
+    o.evidence
+FROM observations AS o
+JOIN crawl_runs AS r ON r.run_id = o.run_id
+WHERE r.status IN ('ok', 'degraded')
+  AND NOT (r.status = 'degraded'
+           AND coalesce(list_contains(r.degraded_competitors, o.competitor_id), false))
+  AND EXISTS (
+      SELECT 1 FROM fetches AS f
+      WHERE f.run_id = o.run_id AND f.competitor_id = o.competitor_id AND f.url = o.url AND f.ok
+  )
