@@ -7,6 +7,11 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 
 def to_mirror(real_url: str, mirror: str) -> str:
@@ -75,3 +80,27 @@ class RetryBackoffMiddleware:
         if retries and self.base > 0:
             await asyncio.sleep(min(self.base * 2 ** (retries - 1), self.cap))
         return None
+
+
+class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, safe for many requests waiting on one host's rules.
+
+    In Scrapy 2.19 under the asyncio reactor every request that arrives while a host's
+    robots.txt is downloading awaits the same Deferred through `asFuture()`, whose callback
+    returns None: the second and later waiters get no parser and are let through unchecked.
+    Through the mirror every request shares one host, so that let disallowed pages be fetched.
+    Here each waiter gets its own Deferred, relayed from the shared one.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            own: Deferred[RobotParser | None] = Deferred()
+
+            def relay(parser: RobotParser | None) -> RobotParser | None:
+                own.callback(parser)
+                return parser  # keep the result for the next waiter in the chain
+
+            pending.addCallback(relay)
+            return await maybe_deferred_to_future(own)
+        return await super().robot_parser(request)

@@ -117,7 +117,7 @@ def run_crawl(
     db_path = str(resolve_db_path(db))
     run_id = run_id or new_run_id()
     crawl = crawl_settings(settings)
-    process = CrawlerProcess(crawl, install_root_handler=True)
+    process = CrawlerProcess(crawl)
     crawler = process.create_crawler(RatesSpider)
     keep_alive = None
     if progress is not None:

@@ -45,6 +45,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Before RobotsTxtMiddleware (100), so robots rules are checked on the mirror's URL.
     "scrapers.middlewares.MirrorRewriteMiddleware": 50,
     "scrapers.middlewares.RetryBackoffMiddleware": 60,
+    # Scrapy's own lets concurrent waiters through unchecked (see the class docstring).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scrapers.middlewares.ConcurrentRobotsTxtMiddleware": 100,
 }
 
 ITEM_PIPELINES = {

@@ -116,6 +116,8 @@ class RatesSpider(scrapy.Spider):
                 "real_url": real_url,
                 "country": competitor.country,
                 "currency": competitor.currency,
+                # Politeness is per real host, also when every request goes to one mirror.
+                "download_slot": urlsplit(real_url).netloc,
             },
         )
 
