@@ -167,7 +167,10 @@ def find_money(text: str, default_currency: str = "USD") -> list[Money]:
         value = _amount(number)
         if value is None:
             continue
-        if symbol == "$":
+        code = re.match(r"\s?(CAD|AUD|USD)\b", text[m.end() : m.end() + 5])
+        if symbol == "$" and code:
+            currency = code.group(1)
+        elif symbol == "$":
             currency = default_currency if default_currency in ("USD", "CAD", "AUD") else "USD"
         else:
             currency = _SYMBOL_TO_ISO.get(symbol, default_currency)
@@ -364,12 +367,12 @@ _INCREMENT_RE = re.compile(
     re.IGNORECASE,
 )
 _INCREMENT_WORDS = (
+    (re.compile(r"half[- ]minute increments?", re.I), 30),
     (re.compile(r"per[- ]second billing|billed (?:per|by the) second|to the second|per-second|"
                 r"by the second|1-second|one-second|every second", re.I), 1),
     (re.compile(r"(?:rounded|round)(?: up)? to the (?:next|nearest)(?: (?:whole|full))? minute|"
                 r"whole[- ]minute|full[- ]minute|one[- ]minute increments|1[- ]minute increments|"
                 r"per started minute|minute increments", re.I), 60),
-    (re.compile(r"half[- ]minute increments?", re.I), 30),
 )
 _NO_SETUP_RE = re.compile(
     r"\b(?:no|zero|free|\$0|£0|€0|without)\s*(?:set[- ]?up|activation|one[- ]time)\s*(?:fees?|costs?|charges?)?"
@@ -534,7 +537,7 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
             elif rate.unit == "month" and m.unit == "call" and rate.overage_per_call is None:
                 rate.overage_per_call = cents(m.money.amount)
     for m in overages:
-        unit = m.unit or (
+        unit = m.unit or _unit_word(lines[m.line][: m.money.start - 0]) or (
             "call" if rate.unit == "call" else "minute"
         )
         if unit == "call" and rate.overage_per_call is None:
@@ -564,6 +567,14 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
         rate.unit = "quote"
         rate.evidence = next(line for line in lines if is_quote(line))
     return rate
+
+
+def _unit_word(before: str) -> str | None:
+    """'call' or 'minute' from the last unit word before an overage amount ("Extra calls $2")."""
+    words = re.findall(r"\b(calls?|min(?:ute)?s?)\b", before[-40:], re.IGNORECASE)
+    if not words:
+        return None
+    return "call" if words[-1].lower().startswith("call") else "minute"
 
 
 def _pick_base(prices: list[Mention]) -> Mention | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,13 @@ _UNIT_CODES = {
     "CALL": "call",
     "SEAT": "seat_month",
 }
+# extruct's RDFa reader takes seconds on big pages: run each syntax only where it can appear.
+_MARKERS = {
+    "json-ld": re.compile(r"application/ld\+json", re.IGNORECASE),
+    "microdata": re.compile(r"\bitemscope\b|\bitemprop=", re.IGNORECASE),
+    "rdfa": re.compile(r"\b(?:typeof|vocab)=", re.IGNORECASE),
+}
+MAX_STRUCTURED_CHARS = 2_000_000
 _OFFER_TYPES = {"Offer", "AggregateOffer"}
 _SPEC_TYPES = {"PriceSpecification", "UnitPriceSpecification", "CompoundPriceSpecification"}
 
@@ -181,11 +189,15 @@ def extract_structured(
     html: str, url: str | None, currency: str
 ) -> tuple[list[RatePlan], list[str]]:
     """Plans from schema.org offers; a page without them gives no plans and no warning."""
+    head = html[:MAX_STRUCTURED_CHARS]
+    syntaxes = [name for name, marker in _MARKERS.items() if marker.search(head)]
+    if not syntaxes:
+        return [], []
     try:
         data = extruct.extract(
-            html,
+            head,
             base_url=url,
-            syntaxes=["json-ld", "microdata", "rdfa"],
+            syntaxes=syntaxes,
             uniform=True,
             errors="ignore",
         )

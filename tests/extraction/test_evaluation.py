@@ -1,0 +1,49 @@
+"""Generalization is measured: generic layer alone >= 0.90 F1, all layers 1.0 on the mirror."""
+
+from __future__ import annotations
+
+from scrapers.extraction.evaluate import Score, evaluate, pair, score_case
+from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
+
+
+def test_generic_layer_alone_on_mirror() -> None:
+    total, _ = evaluate(MIRROR_CASES, ["generic"])
+    print(f"generic on mirror: P={total.precision:.3f} R={total.recall:.3f} F1={total.f1:.3f}")
+    assert total.f1 >= 0.90, "\n".join(total.mismatches[:40])
+
+
+def test_generic_layer_alone_on_further_pages() -> None:
+    total, _ = evaluate(FURTHER_CASES, ["generic"])
+    assert total.f1 >= 0.90, "\n".join(total.mismatches[:40])
+
+
+def test_all_layers_on_mirror_are_exact() -> None:
+    total, _ = evaluate(MIRROR_CASES, ["structured", "page_objects", "generic"])
+    assert total.f1 == 1.0, "\n".join(total.mismatches[:40])
+
+
+def _plan(name, price, **kw):
+    base = dict.fromkeys(
+        ["currency", "unit", "included_minutes", "included_calls", "overage_per_minute",
+         "overage_per_call", "setup_fee", "billing_increment_seconds",
+         "annual_price_per_month", "evidence"]
+    )
+    base.update(name=name, price=price, currency="USD", unit="month", **kw)
+    return base
+
+
+def test_scoring_counts_wrong_missing_and_extra() -> None:
+    expected = {"plans": [_plan("A", 10, evidence="$10"), _plan("B", 20)]}
+    got = {"plans": [_plan("A", 11, evidence="Plan A $10/mo"), _plan("C", 5)]}
+    s = score_case("x", expected, got)
+    # A: name, currency, unit, evidence right; price wrong (1 fp + 1 fn).
+    # B vs C paired by order: currency, unit right; name and price wrong (2 fp + 2 fn).
+    assert (s.tp, s.fp, s.fn) == (6, 3, 3)
+    assert any("| price | expected 10 | got 11" in m for m in s.mismatches)
+
+
+def test_unpaired_plans_count_fully() -> None:
+    s = score_case("x", {"plans": [_plan("A", 10)]}, {"plans": []})
+    assert (s.tp, s.fp, s.fn) == (0, 0, 4)
+    assert Score(tp=1, fp=1, fn=0).precision == 0.5
+    assert pair([], [_plan("Z", 1)]) == [(None, _plan("Z", 1))]
