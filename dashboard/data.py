@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +22,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from benchmark import store
+from benchmark import api, store
 
 T = TypeVar("T")
 
@@ -204,3 +205,227 @@ def _row(db: DbStamp, name: str) -> tuple:
         return tuple(row)
 
     return read(db, work)
+
+
+# --- the benchmark engine (every number on screen comes from benchmark.api) ----------------
+
+
+def segments() -> list[api.Segment]:
+    """Segments present in the registry."""
+    return _segments(_require())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _segments(db: DbStamp) -> list[api.Segment]:
+    return read(db, api.segments)
+
+
+def competitor_prices(profile: api.Profile, currency: str = "USD") -> list[api.CompetitorPrice]:
+    """Each competitor's effective monthly cost for the profile."""
+    return _competitor_prices(_require(), profile, currency)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _competitor_prices(
+    db: DbStamp, profile: api.Profile, currency: str
+) -> list[api.CompetitorPrice]:
+    return read(db, lambda con: api.competitor_prices(con, profile, currency=currency))
+
+
+def profile_band(
+    profile: api.Profile, segment: api.Segment | None, min_count: int, currency: str = "USD"
+) -> api.Band:
+    """The band of effective monthly cost for the profile in the segment."""
+    return _profile_band(_require(), profile, segment, min_count, currency)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _profile_band(
+    db: DbStamp, profile: api.Profile, segment: api.Segment | None, min_count: int, currency: str
+) -> api.Band:
+    return read(
+        db,
+        lambda con: api.profile_band(
+            con, profile, segment, min_count=min_count, currency=currency
+        ),
+    )
+
+
+def band_dates(limit: int = 30) -> list[datetime]:
+    """The instants at which a crawl delivered data (newest `limit`), oldest first."""
+    frame = _frame(_require(), "band_dates", (("limit", limit),))
+    return sorted(ts.to_pydatetime() for ts in frame["as_of"])
+
+
+def band_history(
+    profile: api.Profile,
+    segment: api.Segment | None,
+    dates: list[datetime],
+    min_count: int,
+    currency: str = "USD",
+) -> list[api.Band]:
+    """The band as it stood after each crawl."""
+    return _band_history(_require(), profile, segment, tuple(dates), min_count, currency)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _band_history(
+    db: DbStamp,
+    profile: api.Profile,
+    segment: api.Segment | None,
+    dates: tuple[datetime, ...],
+    min_count: int,
+    currency: str,
+) -> list[api.Band]:
+    return read(
+        db,
+        lambda con: api.band_history(
+            con, profile, segment, list(dates), min_count=min_count, currency=currency
+        ),
+    )
+
+
+def recommend(
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    *,
+    segment: api.Segment | None = None,
+    beat_competitors: tuple[str, ...] = (),
+    beat_by_pct: Decimal = Decimal(5),
+    min_count: int = 5,
+    client_sales_per_month: Decimal | None = None,
+) -> api.Recommendation:
+    """The engine's recommendation (raises api.RecommendationError on a bad strategy input)."""
+    return _recommend(
+        _require(), profile, costs, strategy, segment, tuple(beat_competitors), beat_by_pct,
+        min_count, client_sales_per_month,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _recommend(
+    db: DbStamp,
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    segment: api.Segment | None,
+    beat_competitors: tuple[str, ...],
+    beat_by_pct: Decimal,
+    min_count: int,
+    client_sales_per_month: Decimal | None,
+) -> api.Recommendation:
+    return read(
+        db,
+        lambda con: api.recommend(
+            con, profile, costs, strategy, beat_competitors=beat_competitors,
+            beat_by_pct=beat_by_pct, segment=segment, min_count=min_count,
+            client_sales_per_month=client_sales_per_month,
+        ),
+    )
+
+
+def sensitivity(
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    calls: tuple[int, ...],
+    *,
+    beat_competitors: tuple[str, ...] = (),
+    beat_by_pct: Decimal = Decimal(5),
+    min_count: int = 5,
+) -> list[api.Recommendation]:
+    """The engine's recommendation for the same client at other monthly call volumes."""
+    return [
+        recommend(
+            profile.with_calls(n), costs, strategy, beat_competitors=beat_competitors,
+            beat_by_pct=beat_by_pct, min_count=min_count,
+        )
+        for n in calls
+    ]
+
+
+def design_rate_card(
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    *,
+    tiers: tuple[int, ...],
+    unit: str,
+    beat_by_pct: Decimal = Decimal(5),
+    min_count: int = 5,
+) -> api.RateCard:
+    """The engine's rate-card ladder."""
+    return _design_rate_card(_require(), profile, costs, strategy, tiers, unit, beat_by_pct,
+                             min_count)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _design_rate_card(
+    db: DbStamp,
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    tiers: tuple[int, ...],
+    unit: str,
+    beat_by_pct: Decimal,
+    min_count: int,
+) -> api.RateCard:
+    return read(
+        db,
+        lambda con: api.design_rate_card(
+            con, profile, costs, strategy, tiers=tiers, unit=unit, beat_by_pct=beat_by_pct,
+            min_count=min_count,
+        ),
+    )
+
+
+def latest_rate_cards(competitor_id: str | None = None) -> list[dict[str, Any]]:
+    """Latest good rate card per competitor, one row per plan, with evidence."""
+    return _latest_rate_cards(_require(), competitor_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _latest_rate_cards(db: DbStamp, competitor_id: str | None) -> list[dict[str, Any]]:
+    return read(db, lambda con: api.latest_rate_cards(con, competitor_id))
+
+
+def rate_changes(competitor_id: str | None = None) -> list[dict[str, Any]]:
+    """Published changes (old, new, percent, when)."""
+    return _rate_changes(_require(), competitor_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rate_changes(db: DbStamp, competitor_id: str | None) -> list[dict[str, Any]]:
+    return read(db, lambda con: api.rate_changes(con, competitor_id))
+
+
+def renewals(
+    contracts: Path, costs: api.Costs, *, within_days: int, today: date, strategy: str,
+    min_count: int = 5,
+) -> list[api.Renewal]:
+    """Contracts renewing within the window (raises api.RenewalError naming file and line)."""
+    content = contracts.read_bytes()
+    return _renewals(_require(), str(contracts), content, costs, within_days, today, strategy,
+                     min_count)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _renewals(
+    db: DbStamp,
+    contracts: str,
+    content_key: bytes,
+    costs: api.Costs,
+    within_days: int,
+    today: date,
+    strategy: str,
+    min_count: int,
+) -> list[api.Renewal]:
+    # The file's bytes are part of the key so an edited upload is recomputed.
+    return read(
+        db,
+        lambda con: api.renewals(
+            con, contracts, costs, within_days=within_days, today=today, strategy=strategy,
+            min_count=min_count,
+        ),
+    )

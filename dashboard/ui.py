@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -70,3 +71,20 @@ def age_text(moment: datetime | None, now: datetime | None = None) -> str:
         return "never"
     hours = ((now or datetime.now(UTC)) - moment).total_seconds() / 3600
     return f"{hours:.1f} h ago" if hours < 48 else f"{hours / 24:.1f} days ago"
+
+
+def num(value: Decimal | None) -> float | None:
+    """A Decimal for a table column (tables sort and align numbers, not strings)."""
+    return None if value is None else float(value)
+
+
+def days_text(days: float | None) -> str:
+    """An age given in days, in hours when under two days."""
+    if days is None:
+        return "—"
+    return f"{days * 24:.1f} h" if days < 2 else f"{days:.1f} days"
+
+
+def plain(text: str) -> str:
+    """Text made inert for st.markdown: markdown and HTML characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>&~$])", r"\\\1", text)
