@@ -198,6 +198,7 @@ def _adjust(
     band: Band,
     widened_delivery: bool,
     steps: list[str],
+    skills: bool = True,
 ) -> Decimal:
     adj = costs.adjustments
     if widened_delivery and band.segment.delivery is None:
@@ -208,10 +209,13 @@ def _adjust(
                 f"The band mixes delivery segments, so a {profile.delivery} factor of {factor} "
                 "(relative to domestic) is applied."
             )
-    if profile.complexity == "technical" and adj.technical_premium:
+    wants_skills = profile.complexity == "technical" or len(profile.languages) > 1
+    if not skills and wants_skills:
+        steps.append("No skill premiums: beating the market means staying under it.")
+    if skills and profile.complexity == "technical" and adj.technical_premium:
         target *= 1 + adj.technical_premium
         steps.append(f"Technical calls add a {adj.technical_premium * 100:.0f}% skill premium.")
-    if len(profile.languages) > 1 and adj.bilingual_premium:
+    if skills and len(profile.languages) > 1 and adj.bilingual_premium:
         target *= 1 + adj.bilingual_premium
         steps.append(
             f"Answering in {len(profile.languages)} languages ({', '.join(profile.languages)}) adds "
@@ -281,7 +285,8 @@ def recommend(
         target, named = _target(strategy, band, prices, tuple(beat_competitors), beat_by,
                                 currency, steps)
         if not named:
-            target = _adjust(target, profile, costs, band, widened, steps)
+            target = _adjust(target, profile, costs, band, widened, steps,
+                             skills=strategy != "beat")
     else:
         steps.append(
             f"Insufficient data: only {band.n_priced} competitors priced in "
@@ -303,12 +308,14 @@ def recommend(
         )
     else:
         price = target
+    # Rounding up to the cent keeps the answer on or above the floor.
+    price = price.quantize(CENT, rounding=ROUND_CEILING)
+    if target is not None and not below:
         steps.append(
             f"{_fmt(price, currency)} a month clears our cost floor of {_fmt(floor, currency)}."
         )
-    # Rounding up to the cent keeps the answer on or above the floor.
-    price = price.quantize(CENT, rounding=ROUND_CEILING)
-    margin = (price - monthly_cost) / price if price else Decimal(0)
+    # Margin is a markup on our cost, like min_margin: at the floor it equals min_margin.
+    margin = (price - monthly_cost) / monthly_cost if monthly_cost else Decimal(0)
 
     percentile = cheaper_than = None
     undercuts: tuple[str, ...] = ()
