@@ -47,6 +47,8 @@ class PlanObservation:
     billing_increment_seconds: int | None = None
     annual_price_per_month: Decimal | None = None
     evidence: str | None = None
+    # The competitor's registry currency: what a quote-only plan's missing currency means.
+    registry_currency: str | None = None
 
     @classmethod
     def from_plan(cls, plan: RatePlan, **source: object) -> PlanObservation:

@@ -84,13 +84,16 @@ class NormalizePlanPipeline:
                 setattr(item, key, int(value))
             except (TypeError, ValueError):
                 raise _reject(item, f"{key} {value!r} is not a whole number") from None
+        if isinstance(item.unit, str):
+            unit = re.sub(r"[\s/-]+", "_", item.unit.strip().lower())
+            item.unit = UNIT_ALIASES.get(unit, unit)
+        if item.currency is None and item.unit == "quote":
+            # A quote shows no amount; it is still an offer in the competitor's currency.
+            item.currency = item.registry_currency
         if isinstance(item.currency, str):
             currency = item.currency.strip()
             currency = CURRENCY_SYMBOLS.get(currency, currency) or currency
             item.currency = currency.upper()
-        if isinstance(item.unit, str):
-            unit = re.sub(r"[\s/-]+", "_", item.unit.strip().lower())
-            item.unit = UNIT_ALIASES.get(unit, unit)
         if item.name:
             item.name = " ".join(item.name.split())
         if item.evidence:
@@ -171,7 +174,8 @@ def competitor_row(competitor: Any) -> dict[str, Any]:
 
 
 def _plan_json(item: PlanObservation) -> str:
-    return writer.to_json({k: v for k, v in asdict(item).items() if k != "fetched_at"})
+    skip = {"fetched_at", "registry_currency"}
+    return writer.to_json({k: v for k, v in asdict(item).items() if k not in skip})
 
 
 class StorePipeline:

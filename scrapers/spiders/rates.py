@@ -191,6 +191,7 @@ class RatesSpider(scrapy.Spider):
                 final_url=record.final_url,
                 fetched_at=record.fetched_at,
                 content_hash=record.content_hash,
+                registry_currency=meta.get("currency"),
             )
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
