@@ -39,6 +39,8 @@ class ScheduleConfig:
     crawl_timeout_minutes: float = 90.0
     rebuild_timeout_minutes: float = 20.0
     overdue_check_minutes: float = 60.0
+    # Between SIGTERM (Scrapy closes gracefully) and SIGKILL of a child over its time limit.
+    kill_grace_seconds: float = 15.0
     # Testing and odd deployments only: an interval trigger instead of the cron expression.
     interval_seconds: float | None = None
     mirror: str | None = None
@@ -145,7 +147,7 @@ def _schedule(table: dict[str, Any], where: str) -> ScheduleConfig:
     defaults = ScheduleConfig()
     allowed = {
         "cron", "timezone", "misfire_grace_hours", "crawl_timeout_minutes",
-        "rebuild_timeout_minutes", "overdue_check_minutes", "interval_seconds", "mirror",
+        "rebuild_timeout_minutes", "overdue_check_minutes", "kill_grace_seconds", "interval_seconds", "mirror",
         "competitors", "crawl_settings",
     }
     _check_keys(table, allowed, f"{where} [schedule]")
@@ -176,6 +178,7 @@ def _schedule(table: dict[str, Any], where: str) -> ScheduleConfig:
         overdue_check_minutes=_number(
             table, "overdue_check_minutes", defaults.overdue_check_minutes, w
         ),
+        kill_grace_seconds=_number(table, "kill_grace_seconds", defaults.kill_grace_seconds, w),
         interval_seconds=interval,
         mirror=_string(table, "mirror", None, w),
         competitors=_strings(table, "competitors", w),

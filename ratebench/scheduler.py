@@ -54,7 +54,6 @@ logger = logging.getLogger("ratebench.scheduler")
 
 JOB_ID = "nightly-crawl"
 OVERDUE_JOB_ID = "overdue-check"
-KILL_GRACE_S = 5.0  # between SIGTERM and SIGKILL of a child that outlived its time limit
 
 
 # --- files beside the database ---------------------------------------------------------------
@@ -163,7 +162,7 @@ _current_children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 
 
-def _run_child(argv: list[str], timeout_s: float) -> tuple[int, bool]:
+def _run_child(argv: list[str], timeout_s: float, grace_s: float) -> tuple[int, bool]:
     """Run argv in its own process group; on timeout SIGTERM it, then SIGKILL. -> (code, timed_out)."""
     logger.info("starting: %s (time limit %.0f s)", " ".join(argv), timeout_s)
     child = subprocess.Popen(argv, start_new_session=True)  # noqa: S603 - our own interpreter
@@ -176,7 +175,7 @@ def _run_child(argv: list[str], timeout_s: float) -> tuple[int, bool]:
             logger.error("pid %d outlived its %.0f s limit; terminating", child.pid, timeout_s)
             _kill_group(child, signal.SIGTERM)
             try:
-                child.wait(timeout=KILL_GRACE_S)
+                child.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 _kill_group(child, signal.SIGKILL)
                 child.wait()
@@ -308,7 +307,9 @@ def _execute_locked(db: Path, config: Config, watching_since: datetime | None) -
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     timeout_s = config.schedule.crawl_timeout_seconds
-    code, timed_out = _run_child(crawl_argv(db, config, run_id), timeout_s)
+    code, timed_out = _run_child(
+        crawl_argv(db, config, run_id), timeout_s, config.schedule.kill_grace_seconds
+    )
     outcome = CrawlOutcome(status="failed", run_id=run_id, exit_code=code, timed_out=timed_out)
     status = run_status(db, run_id)
     if timed_out:
@@ -335,7 +336,9 @@ def _rebuild(db: Path, config: Config) -> str:
     if argv is None:
         logger.info("the engine has no rebuild command; nothing to materialize")
         return "unavailable"
-    code, timed_out = _run_child(argv, config.schedule.rebuild_timeout_seconds)
+    code, timed_out = _run_child(
+        argv, config.schedule.rebuild_timeout_seconds, config.schedule.kill_grace_seconds
+    )
     if code == 0 and not timed_out:
         return "ok"
     logger.error("rebuild failed (exit %s%s)", code, ", timed out" if timed_out else "")

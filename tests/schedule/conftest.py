@@ -189,3 +189,28 @@ def runs(db: Path) -> list[dict]:
 def count(db: Path, sql: str, params: list | None = None) -> int:
     with connection(db, read_only=True) as con:
         return con.execute(sql, params or []).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def good_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One good crawl (through --run-now), made once per test file and copied by each test."""
+    folder = tmp_path_factory.mktemp("good")
+    server = FaultMirror().start()
+    try:
+        db = folder / "good.duckdb"
+        config = write_config(folder, server.url)
+        result = ratebench("schedule", "--run-now", "--db", str(db), "--config", str(config))
+        assert result.returncode == 0, result.stderr[-2000:]
+    finally:
+        server.stop()
+    return db
+
+
+@pytest.fixture
+def seeded_db(tmp_path: Path, good_db: Path) -> Path:
+    """A private copy of the store after one good run."""
+    import shutil
+
+    db = tmp_path / "store.duckdb"
+    shutil.copyfile(good_db, db)
+    return db

@@ -19,13 +19,12 @@ SNAPSHOTS = Path(__file__).resolve().parents[2] / "scrapers" / "market" / "snaps
 THIN_PAGE = b"<html><head><title>Pricing</title></head><body><p>Call us.</p></body></html>"
 
 
-def latest_snapshot() -> Path:
-    return sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir())[-1]
+BASE_SNAPSHOT = "2026-10-07"  # the first, complete snapshot of the offline market
 
 
 class FaultMirror:
     def __init__(self, snapshot: Path | None = None) -> None:
-        self.root = snapshot or latest_snapshot()
+        self.root = snapshot or SNAPSHOTS / BASE_SNAPSHOT
         self.mode = "ok"
         self.host_modes: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
