@@ -27,7 +27,7 @@ _BADGE_RE = re.compile(
     r"^(?:most popular|popular|best value|recommended|best seller|new|limited (?:time )?offer|"
     r"our (?:most )?popular|save \d+ ?%|\d+ ?% off|featured|hot|top pick|best for .*|"
     r"monthly|annually|yearly|billed (?:monthly|annually|yearly)|month|year|pricing|plans?|"
-    r"(?:choose|select|get started|start|sign up|buy|try|learn more|start free trial).*)$",
+    r"(?:choose|select|get started|start|sign up|buy|try|learn more)\b.*)$",
     re.IGNORECASE,
 )
 _PROSE_NAME_RE = re.compile(
@@ -36,6 +36,9 @@ _PROSE_NAME_RE = re.compile(
     r"(?:plan|package|tier|option|bundle)\b",
 )
 _LEAD_NAME_RE = re.compile(r"^([A-Z][\w+&'ïéè-]*(?:\s+[\w+&'ïéè-]+){0,3})\s*[:–—-]\s*\S")
+
+
+_CELL_TAGS = frozenset("span div a strong b em small label i font".split())
 
 
 @dataclass(slots=True)
@@ -60,6 +63,16 @@ def extract_generic(doc: Document, currency: str) -> tuple[list[RatePlan], list[
     tables = _price_tables(doc, currency)
     for table in tables:
         blocks.extend(_table_blocks(table, currency))
+    for dl in _price_lists(doc, currency):
+        found = _dl_blocks(dl)
+        if found:
+            blocks.extend(found)
+            tables.append(dl)
+    for grid in _div_grids(doc, currency, tables):
+        found = _table_blocks(grid, currency)
+        if found:
+            blocks.extend(found)
+            tables.append(grid)
     blocks.extend(_dom_blocks(doc, currency, tables, warnings))
     plans = _plans(blocks, currency, page_text)
     return plans, warnings
@@ -80,6 +93,57 @@ def _price_tables(doc: Document, currency: str) -> list[etree._Element]:
     return out
 
 
+def _price_lists(doc: Document, currency: str) -> list[etree._Element]:
+    assert doc.root is not None
+    return [
+        dl
+        for dl in doc.root.iter("dl")
+        if dl.find(".//dl") is None and ratetext.find_money(" ".join(dl.itertext()), currency)
+    ]
+
+
+def _dl_blocks(dl: etree._Element) -> list[Block]:
+    """A definition list of plans: each <dt> names one, its <dd>s describe it."""
+    blocks: list[Block] = []
+    for child in dl:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        text = " ".join(" ".join(child.itertext()).split())
+        if tag == "dt":
+            blocks.append(Block(text or None, [], [], source="definition-list"))
+        elif tag == "dd" and blocks and text:
+            blocks[-1].lines.append(text)
+    for block in blocks:
+        block.evidence = block.lines
+    return [b for b in blocks if b.lines]
+
+
+def _div_grids(
+    doc: Document, currency: str, taken: list[etree._Element]
+) -> list[etree._Element]:
+    """Tables built of divs: siblings with the same number (>= 3) of cells, two or more priced."""
+    assert doc.root is not None
+    grids = []
+    for el in doc.root.iter("div", "section", "ul", "ol"):
+        rows = [c for c in el if isinstance(c.tag, str)]
+        if len(rows) < 2 or any(doc.contains(t, el) for t in taken):
+            continue
+        widths = [len([x for x in r if isinstance(x.tag, str)]) for r in rows]
+        if min(widths) < 3 or len(set(widths)) != 1:
+            continue
+        # Each cell an inline run: a grid, not a row of cards with headings and paragraphs.
+        if any(
+            len(cell) > 2 or cell.tag not in _CELL_TAGS
+            for r in rows
+            for cell in r
+            if isinstance(cell.tag, str)
+        ):
+            continue
+        priced = sum(1 for r in rows if ratetext.find_money(" ".join(r.itertext()), currency))
+        if priced >= 2:
+            grids.append(el)
+    return grids
+
+
 def _cell_text(cell: etree._Element) -> str:
     parts: list[str] = []
     for node in cell.iter():
@@ -95,10 +159,11 @@ def _cell_text(cell: etree._Element) -> str:
 
 def _grid(table: etree._Element) -> list[list[str]]:
     rows: list[list[str]] = []
-    for tr in table.iter("tr"):
+    is_table = table.tag == "table"
+    for tr in table.iter("tr") if is_table else (c for c in table if isinstance(c.tag, str)):
         row: list[str] = []
         for cell in tr:
-            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+            if not isinstance(cell.tag, str) or is_table and cell.tag not in ("td", "th"):
                 continue
             text = _cell_text(cell)
             try:
@@ -126,21 +191,25 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
     # Plans as columns when one row holds prices in two or more cells past the label column.
+    priced_rows = [r for r in rows if any(_is_price_cell(c, currency) for c in r)]
+    corner = rows[0][0].strip().lower() if not ratetext.find_money(rows[0][0]) else "x"
     column_mode = any(
         sum(1 for c in r[1:] if _is_price_cell(c, currency)) >= 2 for r in rows
-    )
+    ) and (len(priced_rows) == 1 or corner in ("", "features", "feature", "compare", "plan features"))
+    # Without a label column the first column is a plan too.
+    first = 0 if any(_is_price_cell(r[0], currency) for r in rows) else 1
     blocks: list[Block] = []
     if column_mode:
         header = next(
             (r for r in rows if sum(1 for c in r[1:] if c and not ratetext.find_money(c)) >= 2),
             rows[0],
         )
-        for j in range(1, width):
+        for j in range(first, width):
             lines, evidence = [], []
             for r in rows:
                 if r is header or not r[j]:
                     continue
-                label = r[0]
+                label = r[0] if first else ""
                 lines.append(f"{label}: {r[j]}" if label else r[j])
                 evidence.append(r[j])
             if lines and header[j]:
@@ -189,8 +258,11 @@ def _dom_blocks(
     texts = [line.text for line in lines]
     found = ratetext.mentions(texts, currency)
     anchors: dict[etree._Element, str] = {}
+    has_fee = any(m.kind == "price" and m.unit not in ("minute", "call") for m in found)
     for m in found:
         owner = lines[m.line].owner
+        if m.kind == "price" and has_fee and m.unit in ("minute", "call"):
+            continue  # a usage rate beside subscription fees belongs to a plan, it is not one
         if m.kind == "price":
             kind = "annual" if _hint(doc, owner) == "annual" and m.unit in (None, "month") else "price"
         elif m.kind == "annual":
@@ -257,6 +329,14 @@ def _read_block(
         if len(sentences) > 1:
             return sentences
     name = _block_name(doc, lines, idx)
+    if name is None:
+        name = _lead_name(texts, currency)
+    if name is None:
+        prev = block_el.getprevious()
+        if prev is not None and isinstance(prev.tag, str):
+            text = " ".join(" ".join(prev.itertext()).split())
+            if _name_like(text):
+                name = text
     if name is None and prose:
         m = _PROSE_NAME_RE.search(" ".join(texts))
         name = m.group(1) if m else None
@@ -279,6 +359,26 @@ def _prose_blocks(texts: list[str], currency: str) -> list[Block]:
             blocks[-1].lines.append(sentence)
             blocks[-1].evidence.append(sentence)
     return blocks
+
+
+_LEAD_SPLIT_RE = re.compile(r"\s*(?:[:·•|–—]|\s-\s)\s*")
+_NOT_NAME_RE = re.compile(r"\b(?:price|pricing|monthly|from|only|starting|cost|fee|rate|just)\b", re.I)
+
+
+def _lead_name(texts: list[str], currency: str) -> str | None:
+    """A name written before the price on the same line ("Business 50 · $129/mo")."""
+    for text in texts:
+        money = ratetext.find_money(text, currency)
+        if not money:
+            continue
+        head = text[: money[0].start]
+        parts = [p for p in _LEAD_SPLIT_RE.split(head) if p.strip()]
+        if parts and _LEAD_SPLIT_RE.search(head):
+            candidate = parts[0].strip()
+            if len(candidate.split()) <= 5 and not _NOT_NAME_RE.search(candidate):
+                return candidate
+        return None
+    return None
 
 
 def _name_like(text: str) -> bool:
@@ -316,6 +416,7 @@ def _block_name(doc: Document, lines: list, idx: int) -> str | None:
 
 def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RatePlan]:
     page_increment = ratetext.increment_seconds(page_text)
+    page_setup = _page_setup(page_text, currency)
     monthly: list[tuple[Block, ratetext.Rate]] = []
     annual_only: list[tuple[Block, ratetext.Rate]] = []
     for block in blocks:
@@ -338,17 +439,36 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
             twin.annual_price_per_month = rate.annual_price_per_month
         else:
             monthly.append((block, rate))
+    named_fee = any(b.name and r.unit == "month" for b, r in monthly)
     plans: list[RatePlan] = []
     seen: set[tuple] = set()
     for block, rate in monthly:
+        if named_fee and rate.unit in ("minute", "call") and block.source == "card":
+            continue  # add-ons and fine-print meters ("Call patching $0.06 per minute")
         if rate.billing_increment_seconds is None:
             rate.billing_increment_seconds = page_increment
+        if rate.setup_fee is None and rate.unit != "quote":
+            rate.setup_fee = page_setup
         key = (block.name, rate.price, rate.unit)
         if key in seen:
             continue
         seen.add(key)
         plans.append(_plan(block.name, rate))
     return plans
+
+
+def _page_setup(page_text: str, currency: str):
+    """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup")."""
+    amounts = {
+        m.money.amount
+        for m in ratetext.mentions(page_text.split(" | "), currency)
+        if m.kind == "setup"
+    }
+    if len(amounts) == 1:
+        return ratetext.cents(amounts.pop())
+    if not amounts and ratetext.says_no_setup(page_text):
+        return ratetext.cents(ratetext.Decimal(0))
+    return None
 
 
 def _plan(name: str | None, rate: ratetext.Rate) -> RatePlan:

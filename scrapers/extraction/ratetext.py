@@ -346,7 +346,7 @@ _INCLUDED_RE = re.compile(
     re.IGNORECASE,
 )
 _INCLUDED_LABEL_RE = re.compile(
-    r"\b(?:included\s+)?(minutes|calls)(?:\s+included|\s+per\s+month|\s+/\s*mo(?:nth)?)?\s*[:\-–]?\s*"
+    r"\b(?:included\s+|[A-Z][a-z]+\s+)?(minutes|calls)(?:\s+included|\s+per\s+month|\s+/\s*mo(?:nth)?)?\s*[:\-–]?\s*"
     rf"(?:\||\s)\s*{_QTY}\s*$",
     re.IGNORECASE,
 )
@@ -422,8 +422,10 @@ def included(text: str) -> tuple[int | None, int | None]:
             minutes = value if minutes in (None, 0) else minutes
         else:
             calls = value if calls in (None, 0) else calls
-    if minutes is None or calls is None:
-        label = _INCLUDED_LABEL_RE.search(text)
+    for part in text.split(" | "):
+        if minutes is not None and calls is not None:
+            break
+        label = _INCLUDED_LABEL_RE.search(part)
         if label:
             value = int(label.group(2).replace(",", ""))
             if label.group(1).lower().startswith("min") and minutes is None:
@@ -528,6 +530,13 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
             rate.unit = "month"
             rate.annual_price_per_month = cents(base.money.amount / 12)
             rate.price = rate.annual_price_per_month
+        # No base fee ("£0 p/m + 85p per minute") is pure pay-as-you-go: the usage rate is the price.
+        usage = [m for m in prices if m is not base and m.unit in ("minute", "call")]
+        if rate.unit == "month" and base.money.amount == 0 and usage:
+            base = usage[0]
+            rate.price = cents(base.money.amount)
+            rate.unit = base.unit
+            rate.evidence = lines[base.line]
         # A per-minute or per-call amount beside a monthly fee is what usage costs on top.
         for m in prices:
             if m is base:
