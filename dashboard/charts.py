@@ -36,7 +36,7 @@ def band_chart(
     )
     title = f"Effective monthly cost ({currency})"
     order = list(points.sort_values("monthly_cost")["competitor"]) if len(points) else []
-    y = alt.Y("competitor:N", sort=order, title=None)
+    y = alt.Y("competitor:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     layers: list[alt.Chart] = []
     q = band.monthly_cost if band.sufficient else None
     if q is not None:
@@ -130,14 +130,15 @@ def heatmap(prices: list[api.CompetitorPrice], measure: str, currency: str) -> a
     frame = pd.DataFrame(rows)
     label = f"{MEASURES[measure]} ({currency})"
     base = alt.Chart(frame).encode(
-        x=alt.X("competitor:N", title=None, axis=alt.Axis(labelAngle=-40)),
-        y=alt.Y("segment:N", title=None),
+        x=alt.X("competitor:N", title=None,
+                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=180)),
+        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", title=label, scale=alt.Scale(scheme="blues")),
         tooltip=["segment", "competitor", "status", alt.Tooltip("value:Q", format=",.2f")],
     )
-    text = base.mark_text(fontSize=10).encode(
+    text = base.transform_filter("isValid(datum.value)").mark_text(fontSize=10).encode(
         text=alt.Text("value:Q", format=",.2f"),
         color=alt.value("#222222"),
     )

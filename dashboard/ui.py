@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -88,3 +88,14 @@ def days_text(days: float | None) -> str:
 def plain(text: str) -> str:
     """Text made inert for st.markdown: markdown and HTML characters escaped."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>&~$])", r"\\\1", text)
+
+
+def table(frame: Any, *, places: dict[str, int] | None = None, default_places: int = 2) -> None:
+    """st.dataframe with fixed decimals on float columns (`places` overrides per column)."""
+    places = places or {}
+    config = {}
+    for column in getattr(frame, "columns", []):
+        if str(getattr(frame[column], "dtype", "")).startswith("float"):
+            digits = places.get(column, default_places)
+            config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)

@@ -91,7 +91,7 @@ def render() -> None:
     st.altair_chart(charts.heatmap(everyone, measure, currency), width="stretch")
 
     st.subheader("Competitors in this segment")
-    st.dataframe(prices_frame(members), hide_index=True, width="stretch")
+    ui.table(prices_frame(members), places={"per minute": 4, "per call": 4})
 
 
 def prices_frame(prices: list[api.CompetitorPrice]) -> pd.DataFrame:

@@ -1,5 +1,168 @@
-"""recommend view (in progress)."""
+"""Recommend: cost model + client profile + strategy in; a price, its plan, why, and a rate card
+out, with the quote (Markdown) and the rate card (CSV) to download."""
 
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pandas as pd
 import streamlit as st
 
-st.title("recommend")
+from benchmark import api
+from dashboard import charts, data, inputs, ui
+
+STRATEGIES = ("match", "beat", "premium")
+SENSITIVITY_FACTORS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1),
+                       Decimal("1.5"), Decimal(2), Decimal(3))
+DEFAULT_TIERS = "50, 100, 200, 500, 1000"
+
+
+def quote_markdown(profile: api.Profile, costs: api.Costs, rec: api.Recommendation) -> str:
+    """The quote as a Markdown document (numbers are the engine's, formatted)."""
+    c = rec.currency
+    band = rec.band
+    lines = [
+        f"# Quote: {profile.name}",
+        "",
+        f"- Strategy: {rec.strategy}",
+        f"- Usage: {profile.calls_per_month:,} calls a month, {profile.average_handle_seconds} s "
+        f"average, {profile.coverage}, {profile.complexity}, languages {', '.join(profile.languages)}",
+        f"- **Price per month: {ui.money(rec.price_per_month, c)}**",
+        f"- Price per seat-month: {ui.money(rec.price_per_seat_month, c)} ({rec.seats} seats)",
+        f"- Per-minute plan: {rec.price_per_minute:.4f} {c} per minute",
+        f"- Per-call plan: {rec.price_per_call:.4f} {c} per call",
+        f"- Margin: {rec.margin * 100:.1f}% (cost floor {ui.money(rec.monthly_floor, c)} a month)",
+    ]
+    if band is not None and band.sufficient and rec.cheaper_than_pct is not None:
+        lines.append(f"- Position: cheaper than {rec.cheaper_than_pct:.0f}% of {band.n_priced} "
+                     f"providers in {band.segment.label()}")
+    if rec.undercuts:
+        lines.append(f"- Undercuts: {', '.join(rec.undercuts)}")
+    lines += ["", "## Why", ""] + [f"{i}. {s}" for i, s in enumerate(rec.explanation, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def rate_card_csv(card: api.RateCard) -> str:
+    """The designed rate card as CSV: one row per bundle, then the overage rate."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["bundle", "unit", "price", "price_per_unit", "currency", "market_target",
+                     "floor", "providers_priced", "note"])
+    for t in card.tiers:
+        target = None if t.market_target is None else t.market_target.quantize(Decimal("0.01"))
+        writer.writerow([t.quantity, t.unit, t.price, t.price_per_unit.quantize(Decimal("0.0001")),
+                         card.currency, target, t.floor.quantize(Decimal("0.01")), t.n_priced,
+                         t.note or ""])
+    writer.writerow(["overage", card.unit, "", card.overage_rate, card.currency, "", "", "", ""])
+    return out.getvalue()
+
+
+def _tiers(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(x) for x in text.replace(";", ",").split(",") if x.strip())
+    except ValueError:
+        raise inputs.InputError(
+            f"Rate-card bundles {text!r}: give whole numbers separated by commas") from None
+    if not values or min(values) <= 0:
+        raise inputs.InputError(f"Rate-card bundles {text!r}: every bundle must be above 0")
+    return values
+
+
+def render() -> None:
+    st.title("Recommend")
+    ui.require_data()
+    left, right = st.columns(2)
+    try:
+        with left:
+            st.subheader("Cost model")
+            costs = inputs.costs_inputs("recommend")
+        with right:
+            st.subheader("Client profile")
+            profile = inputs.profile_inputs("recommend")
+    except inputs.InputError as exc:
+        st.error(str(exc))
+        st.stop()
+
+    st.subheader("Strategy")
+    cols = st.columns([1, 2, 1])
+    strategy = cols[0].radio("Strategy", STRATEGIES, horizontal=True, key="rec-strategy")
+    beat: tuple[str, ...] = ()
+    beat_by = Decimal(5)
+    if strategy == "beat":
+        everyone = ui.guarded(lambda: data.competitor_prices(profile, costs.currency))
+        names = {p.competitor_id: p.competitor_name for p in everyone if p.status == "priced"}
+        beat = tuple(cols[1].multiselect(
+            "Beat these competitors (empty: beat the lower quartile)", list(names),
+            format_func=lambda c: names[c], key="rec-beat"))
+        beat_by = Decimal(str(cols[2].number_input("Beat by (%)", value=5.0, step=1.0,
+                                                   key="rec-beat-by")))
+    try:
+        rec = ui.guarded(lambda: data.recommend(profile, costs, strategy, beat_competitors=beat,
+                                                beat_by_pct=beat_by))
+    except api.RecommendationError as exc:
+        st.error(inputs.clean_message(exc))
+        st.stop()
+    c = rec.currency
+
+    cols = st.columns(4)
+    cols[0].metric("Price per seat-month", ui.money(rec.price_per_seat_month, c))
+    cols[1].metric("Price per month", ui.money(rec.price_per_month, c))
+    cols[2].metric("Margin", f"{rec.margin * 100:.1f}%")
+    cols[3].metric("Seats", f"{rec.seats}")
+    cols = st.columns(4)
+    cols[0].metric("Per-minute plan", f"{rec.price_per_minute:.4f} {c}/min")
+    cols[1].metric("Per-call plan", f"{rec.price_per_call:.4f} {c}/call")
+    cols[2].metric("Cost floor per seat-month", ui.money(rec.cost_floor_per_seat_month, c))
+    band = rec.band
+    if band is not None and band.sufficient and rec.cheaper_than_pct is not None:
+        cols[3].metric("Position", f"cheaper than {rec.cheaper_than_pct:.0f}%")
+        st.subheader(f"Cheaper than {rec.cheaper_than_pct:.0f}% of {band.n_priced} providers")
+    else:
+        cols[3].metric("Position", "—")
+        n = band.n_priced if band is not None else 0
+        st.warning(f"Insufficient data: only {n} providers priced for this profile; the price "
+                   "is our cost floor, not a market position.")
+    if rec.below_floor and rec.gap is not None:
+        st.error(f"The market is {ui.money(rec.gap, c)} a month under our cost floor: we cannot "
+                 "beat it profitably here, so the price is the floor.")
+    if rec.undercuts:
+        st.write("Competitors undercut: " + ", ".join(rec.undercuts))
+    st.subheader("Why")
+    st.markdown("\n".join(f"{i}. {ui.plain(s)}" for i, s in enumerate(rec.explanation, 1)))
+
+    st.subheader("Sensitivity: price and margin against calls per month")
+    volumes = sorted({max(1, int(profile.calls_per_month * f)) for f in SENSITIVITY_FACTORS})
+    recs = ui.guarded(lambda: data.sensitivity(profile, costs, strategy, tuple(volumes),
+                                               beat_competitors=beat, beat_by_pct=beat_by))
+    st.altair_chart(charts.sensitivity_chart(volumes, recs, c), width="stretch")
+
+    st.subheader("Rate card")
+    cols = st.columns([2, 1])
+    tiers_text = cols[0].text_input("Bundles", DEFAULT_TIERS, key="rec-tiers")
+    unit = cols[1].selectbox("Bundle unit", ("minutes", "calls"), key="rec-unit")
+    try:
+        tiers = _tiers(tiers_text)
+    except inputs.InputError as exc:
+        st.error(str(exc))
+        st.stop()
+    card = ui.guarded(lambda: data.design_rate_card(profile, costs, strategy, tiers=tiers,
+                                                    unit=unit, beat_by_pct=beat_by))
+    ui.table(
+        pd.DataFrame([{"bundle": f"{t.quantity} {t.unit}", "price": ui.num(t.price),
+          "price per unit": ui.num(t.price_per_unit), "market target": ui.num(t.market_target),
+          "floor": ui.num(t.floor), "providers priced": t.n_priced, "note": t.note or ""}
+         for t in card.tiers]),
+        places={"price per unit": 4},
+    )
+    st.caption(f"Overage: {card.overage_rate} {card.currency} per {unit[:-1]}.")
+
+    cols = st.columns(2)
+    cols[0].download_button("Download the quote (Markdown)", quote_markdown(profile, costs, rec),
+                            file_name="quote.md", mime="text/markdown", key="rec-dl-quote")
+    cols[1].download_button("Download the rate card (CSV)", rate_card_csv(card),
+                            file_name="rate_card.csv", mime="text/csv", key="rec-dl-card")
+
+
+render()

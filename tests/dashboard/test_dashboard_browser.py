@@ -27,7 +27,7 @@ BROWSER_ARGS = [
 ]
 # url path -> text that proves the view rendered its data, not just its title.
 VIEWS = {
-    "market": "providers",
+    "market": "Cheaper than",
     "competitors": "Change history",
     "recommend": "Price per seat-month",
     "renewals": "Renewals due",
@@ -120,13 +120,17 @@ def test_view_renders_in_a_real_browser(
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     try:
         started = time.monotonic()
-        page.goto(f"{dashboard_url}/{view}", wait_until="domcontentloaded")
+        # Market is the default page (served at "/"); Competitors opens the hostile evidence.
+        path = {"market": "", "competitors": "competitors?competitor=posh"}.get(view, view)
+        page.goto(f"{dashboard_url}/{path}", wait_until="domcontentloaded")
         page.get_by_text(VIEWS[view], exact=False).first.wait_for(timeout=60_000)
         _settle(page)
         elapsed = time.monotonic() - started
         shot = tmp_path / f"{view}.png"
         page.screenshot(path=str(shot), full_page=True)
-        assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")
+        body = page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0, body
+        assert "Page not found" not in body
         assert shot.stat().st_size > 10_000
         print(f"{view}: rendered in {elapsed:.2f} s, screenshot {shot}")
         if view == "competitors":
