@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,10 +35,15 @@ class FxRate:
     source: str | None = None
 
 
-def shipped_rates() -> list[FxRate]:
-    """The dated rates that ship with the project."""
+@cache
+def _shipped() -> tuple[FxRate, ...]:
     text = resources.files("benchmark").joinpath("data", "fx_rates.csv").read_text("utf-8")
-    return parse_rates(text, "benchmark/data/fx_rates.csv")
+    return tuple(parse_rates(text, "benchmark/data/fx_rates.csv"))
+
+
+def shipped_rates() -> list[FxRate]:
+    """The dated rates that ship with the project (read once per process)."""
+    return list(_shipped())
 
 
 def parse_rates(text: str, source_name: str) -> list[FxRate]:

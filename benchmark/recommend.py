@@ -441,33 +441,45 @@ def design_rate_card(
     steps: list[str] = []
     out: list[RateCardTier] = []
     previous: RateCardTier | None = None
+    # Exact per-minute floor for a shared-operator client (the same at every tier), so the
+    # ladder's rules cannot fight seat rounding; otherwise the floor comes from the seats.
+    exact_floor_per_minute = None
+    if unit == "minutes" and profile.effective_seating == "shared":
+        exact_floor_per_minute = cost_floor_per_seat_month(costs) / (
+            costs.paid_hours_per_month * 60 * costs.occupancy)
     for quantity in quantities:
-        calls = max(1, round(Decimal(quantity) * 60 / aht)) if unit == "minutes" else quantity
+        units = Decimal(quantity)
+        calls = max(1, round(units * 60 / aht)) if unit == "minutes" else quantity
         tier_profile = profile.with_calls(int(calls))
-        units = tier_profile.talk_minutes if unit == "minutes" else Decimal(calls)
-        if unit == "minutes":
-            units = Decimal(quantity)
         rec = recommend(con, tier_profile, costs, strategy, beat_by_pct=beat_by_pct,
                         as_of=as_of, min_count=min_count)
-        floor = rec.monthly_floor * units / (tier_profile.talk_minutes if unit == "minutes" else units)
-        price = rec.price_per_month * units / (tier_profile.talk_minutes if unit == "minutes" else units)
-        price = max(price, floor)
+        # The recommendation is for the tier profile's usage; scale it to exactly `units`.
+        scale = units / (tier_profile.talk_minutes if unit == "minutes" else Decimal(calls))
+        if exact_floor_per_minute is not None:
+            floor = exact_floor_per_minute * units
+        else:
+            floor = rec.monthly_floor * scale
+        target = rec.market_target * scale if rec.market_target is not None else None
+        price = max(target, floor) if target is not None else floor
+        per_unit = price / units
         note = None
         if previous is not None:
-            cap = previous.price_per_unit * units
-            if price > cap:
-                price, note = cap, "capped so the unit price does not rise"
+            if per_unit > previous.price_per_unit and previous.price_per_unit * units >= floor:
+                per_unit, note = previous.price_per_unit, "capped so the unit price does not rise"
+                price = per_unit * units
             if price < previous.price:
                 price, note = previous.price, "raised so a bigger bundle never costs less"
-        price = price.quantize(CENT, rounding=ROUND_CEILING)
+                per_unit = price / units
+        # Tier prices stay exact (shown to the cent): rounding each one would let the unit
+        # price creep up a fraction of a cent from one bundle to the next.
         tier = RateCardTier(
-            quantity=quantity, unit=unit, price=price, price_per_unit=price / units,
-            market_target=rec.market_target, floor=floor,
+            quantity=quantity, unit=unit, price=price, price_per_unit=per_unit,
+            market_target=target, floor=floor,
             n_priced=rec.band.n_priced if rec.band else 0, note=note,
         )
         steps.append(
             f"{quantity} {unit}: market {strategy} target "
-            + (_fmt(rec.market_target, currency) if rec.market_target is not None else "n/a")
+            + (_fmt(target, currency) if target is not None else "n/a")
             + f", floor {_fmt(floor, currency)}, price {_fmt(price, currency)}"
             + f" ({tier.price_per_unit.quantize(Decimal('0.0001'))} per {unit[:-1]})."
         )
