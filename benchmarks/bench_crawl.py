@@ -1,0 +1,65 @@
+"""Crawl throughput and memory: the full pipeline against a bare Scrapy spider, over nginx.
+
+Both crawls run as child processes against the same generated mirror (benchmarks/mirror.py)
+served by nginx on 127.0.0.1, with the same concurrency and politeness delays off.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import mirror
+from benchmarks.harness import SCALES, WORK, Figure, child_json, log, run_child, scaled
+
+FULL_PAGES = 2000
+QUICK_PAGES = 30
+CONCURRENCY = 16
+TARGET_RATIO = 0.7
+TARGET_RSS_MB = 500
+
+
+def crawl_once(site: mirror.Mirror, base: str, label: str) -> tuple[dict, dict, float]:
+    """(bare report, full report, full crawl's peak RSS in MB) over a served mirror."""
+    urls_file = site.root.parent / "urls.txt"
+    urls_file.write_text("\n".join(site.urls) + "\n", encoding="utf-8")
+    db = WORK / f"crawl-{label}.duckdb"
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    py = sys.executable
+    bare_proc, _, _ = run_child([py, "-m", "benchmarks.crawl_child", "bare", "--mirror", base,
+                                 "--urls", str(urls_file), "--concurrency", str(CONCURRENCY)])
+    bare = child_json(bare_proc)
+    full_proc, _, rss = run_child([py, "-m", "benchmarks.crawl_child", "full", "--mirror", base,
+                                   "--registry", str(site.registry), "--db", str(db),
+                                   "--concurrency", str(CONCURRENCY)])
+    full = child_json(full_proc)
+    return bare, full, rss
+
+
+def run(quick: bool = False) -> list[Figure]:
+    figures: list[Figure] = []
+    sizes = [QUICK_PAGES] if quick else [scaled(FULL_PAGES, s) for s in SCALES]
+    for pages in sizes:
+        site = mirror.build(pages)
+        log(f"crawl: {pages} pages ({site.bytes_total / pages / 1024:.0f} KB average)")
+        with mirror.serve(site.root) as base:
+            bare, full, rss = crawl_once(site, base, str(pages))
+        bare_rate = bare["pages"] / bare["seconds"]
+        full_rate = full["pages"] / full["seconds"]
+        ratio = full_rate / bare_rate
+        complete = full["pages"] == pages and bare["pages"] == pages
+        note = (f"bare {bare['pages']} pages in {bare['seconds']:.2f} s; full {full['pages']} ok, "
+                f"{full.get('failed', 0)} failed, {full['plans']} plans, {full['rejects']} "
+                f"rejects, run {full['status']}, {full['seconds']:.2f} s")
+        if not complete:
+            note += f"; INCOMPLETE: {full.get('errors')}"
+        size = f"{pages:,} pages, {site.bytes_total / pages / 1024:.0f} KB avg"
+        figures.append(Figure(
+            "crawl: full pipeline vs bare Scrapy", size, f"{ratio:.2f}x bare Scrapy",
+            f"{full_rate:.0f} pages/s (bare {bare_rate:.0f})", f">= {TARGET_RATIO}x",
+            complete and ratio >= TARGET_RATIO, note))
+        figures.append(Figure(
+            "crawl: peak memory (RSS)", size, f"{rss / bare['peak_rss_mb']:.1f}x bare Scrapy",
+            f"{rss:.0f} MB (bare {bare['peak_rss_mb']:.0f} MB)", f"< {TARGET_RSS_MB} MB",
+            rss < TARGET_RSS_MB))
+    return figures

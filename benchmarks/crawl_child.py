@@ -1,0 +1,107 @@
+"""Benchmark children: `python -m benchmarks.crawl_child bare|full ...`, one crawl per process.
+
+`bare`: a plain Scrapy spider that only fetches the URLs (the baseline). `full`: the project's
+crawl (scrapers.runner.run_crawl: rates spider, extraction, pipelines, Spidermon, DuckDB write).
+Both print one JSON line: pages, seconds (the reactor's run, as run_crawl measures it) and the
+process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response
+
+from scrapers.middlewares import to_mirror
+
+
+def shared_settings(concurrency: int) -> dict[str, Any]:
+    """What both crawls run with: politeness delays off, the same concurrency."""
+    return {
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DOWNLOAD_DELAY": 0,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    }
+
+
+class BareSpider(scrapy.Spider):
+    """Fetch every URL; do nothing with the response but count it."""
+
+    name = "bare"
+
+    def __init__(self, urls: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+        self.pages = 0
+        self.bytes = 0
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+
+    def parse(self, response: Response) -> None:
+        if response.status == 200:
+            self.pages += 1
+            self.bytes += len(response.body)
+
+
+def run_bare(urls: list[str], concurrency: int) -> dict[str, Any]:
+    process = CrawlerProcess({**shared_settings(concurrency), "ROBOTSTXT_OBEY": False})
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler, urls=urls)
+    start = time.monotonic()
+    process.start()
+    seconds = time.monotonic() - start
+    spider = crawler.spider
+    assert isinstance(spider, BareSpider)
+    return {"pages": spider.pages, "bytes": spider.bytes, "seconds": seconds}
+
+
+def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str, Any]:
+    from scrapers.runner import run_crawl
+
+    outcome = run_crawl(mirror=mirror, registry=registry, db=db, progress=None,
+                        settings=shared_settings(concurrency))
+    return {
+        "pages": outcome.pages_ok, "failed": outcome.pages_failed, "plans": outcome.plans,
+        "rejects": outcome.rejects, "status": outcome.status, "seconds": outcome.seconds,
+        "errors": outcome.errors[:5],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("bare", "full"))
+    parser.add_argument("--mirror", required=True)
+    parser.add_argument("--urls", help="file of real URLs, one a line (bare)")
+    parser.add_argument("--registry", help="registry TOML (full)")
+    parser.add_argument("--db", help="database file (full)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    if args.mode == "bare":
+        with open(args.urls, encoding="utf-8") as handle:
+            urls = [to_mirror(line.strip(), args.mirror) for line in handle if line.strip()]
+        report = run_bare(urls, args.concurrency)
+    else:
+        report = run_full(args.mirror, args.registry, args.db, args.concurrency)
+    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""What every benchmark shares: figures, the results table, timing, child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "work"
+SQL = ROOT / "benchmarks" / "sql"
+SCALES = (0.1, 0.3, 1.0)
+
+
+@dataclass
+class Figure:
+    """One row of the results table."""
+
+    figure: str
+    size: str
+    ratio: str  # against the baseline named in it, e.g. "0.62x bare Scrapy"
+    absolute: str
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    def met_text(self) -> str:
+        return "" if self.met is None else ("yes" if self.met else "NO")
+
+
+def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds one call of `work` took, and its result."""
+    start = time.perf_counter()
+    result = work()
+    return time.perf_counter() - start, result
+
+
+def best_of(work: Callable[[], Any], repeat: int) -> float:
+    """The fastest of `repeat` runs (seconds): the least disturbed by the machine."""
+    return min(timed(work)[0] for _ in range(max(1, repeat)))
+
+
+def median_of(work: Callable[[], Any], repeat: int) -> float:
+    return statistics.median(timed(work)[0] for _ in range(max(1, repeat)))
+
+
+def scaled(full: int, scale: float, minimum: int = 1) -> int:
+    return max(minimum, round(full * scale))
+
+
+def run_child(args: Sequence[str], *, timeout: float = 600, env: dict[str, str] | None = None,
+              cwd: Path = ROOT) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run a child process; return it, its wall seconds and its own peak RSS in MB.
+
+    The child is reaped with wait4(), whose rusage is that child's alone (RUSAGE_CHILDREN
+    would report the largest of all children so far).
+    """
+    WORK.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile("w+", dir=WORK) as out, tempfile.TemporaryFile("w+", dir=WORK) as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(args), cwd=cwd, env={**os.environ, **(env or {})},
+                                text=True, stdout=out, stderr=err)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                err.seek(0)
+                raise RuntimeError(f"{' '.join(args)} ran longer than {timeout:.0f} s\n"
+                                   f"{err.read()[-2000:]}")
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        completed = subprocess.CompletedProcess(list(args), proc.returncode, out.read(), err.read())
+    return completed, seconds, usage.ru_maxrss / 1024
+
+
+def child_json(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The last stdout line of a benchmark child, which is its JSON report."""
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"child {' '.join(completed.args)} exited {completed.returncode}\n"
+            f"{completed.stderr[-3000:]}"
+        )
+    return json.loads(lines[-1])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    """Cores, memory, CPU model and versions, for the results header."""
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import duckdb
+    import pandas
+    import scrapy
+    import streamlit
+
+    return (
+        f"{os.cpu_count()} cores ({model or platform.processor()}), {mem_gb:.1f} GB memory, "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}, pandas {pandas.__version__}, Scrapy {scrapy.__version__}, "
+        f"Streamlit {streamlit.__version__}"
+    )
+
+
+def render_table(figures: Sequence[Figure]) -> str:
+    """A Markdown table; also readable printed on a terminal."""
+    head = ["figure", "size", "ratio to baseline", "absolute", "target", "met"]
+    rows = [[f.figure, f.size, f.ratio, f.absolute, f.target, f.met_text()] for f in figures]
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    out = [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def write_results(path: Path, figures: Sequence[Figure], notes: Sequence[str], *,
+                  seconds: float, argv: Sequence[str]) -> None:
+    """RESULTS.md: machine, date, the table, then notes (baselines, causes of misses)."""
+    command = "python -m benchmarks" + ("" if not argv else " " + " ".join(argv))
+    text = [
+        "# ratebench benchmark results",
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine()}",
+        f"- Command: `{command}` ({seconds / 60:.1f} min)",
+        "",
+        render_table(figures),
+        "",
+    ]
+    figure_notes = [f"- **{f.figure} ({f.size})**: {f.note}" for f in figures if f.note]
+    if figure_notes or notes:
+        text += ["## Notes", "", *notes, *figure_notes, ""]
+    path.write_text("\n".join(text), encoding="utf-8")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
