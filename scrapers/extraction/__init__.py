@@ -18,6 +18,7 @@ from benchmark.model import CURRENCIES, RatePlan
 from scrapers.extraction import ratetext
 from scrapers.extraction.document import load_document
 from scrapers.extraction.generic import extract_generic
+from scrapers.extraction.nextdata import extract_nextdata
 from scrapers.extraction.pages import page_object_for
 from scrapers.extraction.structured import extract_structured
 
@@ -81,6 +82,8 @@ def extract_plans(
     plans: list[RatePlan] = []
     if "structured" in layers:
         found, notes = extract_structured(text, url, cur)
+        blob_plans, blob_notes = extract_nextdata(text, cur)  # embedded JSON blobs
+        found, notes = found + blob_plans, notes + blob_notes
         plans.extend(found)
         warnings.extend(notes)
     if "page_objects" in layers and url:
