@@ -8,7 +8,7 @@ page content: it returns zero plans and says why in `warnings`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -106,9 +106,53 @@ def extract_plans(
 
 
 def _merge(first: list[RatePlan], second: list[RatePlan]) -> list[RatePlan]:
-    """Plans of a higher layer win; a lower layer adds only plans the higher one lacks."""
+    """Plans of a higher layer win; a lower layer adds plans the higher one lacks.
+
+    Where both layers read the same plan (same price and unit, or same name), the higher layer's
+    values stand and the lower layer fills what it left empty; the shown name and the verbatim
+    evidence come from the page text when the lower layer read them there.
+    """
     if not first:
         return list(second)
-    names = {p.name for p in first}
-    prices = {(p.price, p.unit) for p in first}
-    return first + [p for p in second if p.name not in names and (p.price, p.unit) not in prices]
+    used: set[int] = set()
+    merged: list[RatePlan] = []
+    for plan in first:
+        twin_index = next(
+            (
+                i
+                for i, other in enumerate(second)
+                if i not in used
+                and (
+                    (other.price, other.unit) == (plan.price, plan.unit)
+                    or _fold(other.name) and _fold(other.name) == _fold(plan.name)
+                )
+            ),
+            None,
+        )
+        if twin_index is None:
+            merged.append(plan)
+            continue
+        used.add(twin_index)
+        twin = second[twin_index]
+        filled = {
+            key: getattr(twin, key)
+            for key in RatePlan.__dataclass_fields__
+            if getattr(plan, key) is None and getattr(twin, key) is not None
+        }
+        if twin.name:
+            filled["name"] = twin.name
+        if twin.evidence:
+            filled["evidence"] = twin.evidence
+        merged.append(replace(plan, **filled))
+    names = {_fold(p.name) for p in merged}
+    prices = {(p.price, p.unit) for p in merged}
+    merged.extend(
+        p
+        for i, p in enumerate(second)
+        if i not in used and _fold(p.name) not in names and (p.price, p.unit) not in prices
+    )
+    return merged
+
+
+def _fold(name: str | None) -> str:
+    return " ".join((name or "").lower().split())

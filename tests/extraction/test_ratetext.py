@@ -77,7 +77,7 @@ CASES: list = [
     # --- GBP and pence
     ("£35 p/m", {"price": "35", "unit": "month", "currency": "GBP"}),
     ("from just £35 p/m", {"price": "35", "unit": "month", "currency": "GBP"}),
-    ("£0 p/m + 85p per minute", {"price": "0", "unit": "month", "overage_per_minute": "0.85"}),
+    ("£0 p/m + 85p per minute", {"price": "0.85", "unit": "minute", "currency": "GBP"}),  # no base fee
     ("85p per minute", {"price": "0.85", "unit": "minute", "currency": "GBP"}),
     ("85p/min", {"price": "0.85", "unit": "minute", "currency": "GBP"}),
     ("70p a minute", {"price": "0.70", "unit": "minute", "currency": "GBP"}),
