@@ -166,7 +166,8 @@ def cmd_bands(args: argparse.Namespace) -> int:
                 rows.append([label, q.p10, q.p25, q.p50, q.p75, q.p90])
         _table(rows, [band.currency, "P10", "P25", "P50", "P75", "P90"])
     print()
-    _table([[c.competitor_id, c.status, c.plan_name, c.monthly_cost, c.per_minute, c.reason or ""]
+    _table([[c.competitor_id, c.status, c.plan_name, c.monthly_cost, c.per_minute,
+             (c.reason or "")[:70] + ("…" if len(c.reason or "") > 70 else "")]
             for c in band.competitors],
            ["competitor", "status", "cheapest plan", "monthly", "per min", "note"])
     return 0
