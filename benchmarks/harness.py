@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "benchmarks" / "work"
+# Generated mirrors and databases; RATEBENCH_BENCH_WORK moves them (the smoke test uses tmp).
+WORK = Path(os.environ.get("RATEBENCH_BENCH_WORK") or ROOT / "benchmarks" / "work")
 SQL = ROOT / "benchmarks" / "sql"
 SCALES = (0.1, 0.3, 1.0)
 
