@@ -23,6 +23,9 @@ from scrapers.market.snapshots import (
 
 __all__ = ["MarketServer", "available_snapshots", "resolve"]
 
+# Non-HTML files served as they are from a snapshot's host folder (layered like pages).
+STATIC_TYPES = {".json": "application/json; charset=utf-8"}
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _MarketHTTPServer
@@ -49,6 +52,13 @@ class _Handler(BaseHTTPRequestHandler):
             if file is not None:
                 return self._send(200, file.read_bytes(), "text/plain; charset=utf-8", send_body)
         resolution = resolve(snapshot, path, root)
+        if resolution.status == 404 and resolution.source is None:
+            # No page and no rule: a data file a page's script loads (e.g. /host/api/pricing.json).
+            kind = STATIC_TYPES.get(Path(path).suffix.lower())
+            safe = kind is not None and ".." not in path.split("/")
+            file = _layered_file(root, snapshot, path.strip("/")) if safe else None
+            if kind is not None and file is not None:
+                return self._send(200, file.read_bytes(), kind, send_body)
         if resolution.status == 200 and resolution.folder is not None:
             body = (resolution.folder / "input.html").read_bytes()
             return self._send(200, body, "text/html; charset=utf-8", send_body)
