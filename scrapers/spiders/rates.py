@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from scrapers import browser
 from scrapers.items import FetchRecord, PlanObservation
 from scrapers.middlewares import from_mirror, to_mirror
 from scrapers.registry import DEFAULT_REGISTRY, Competitor, load_registry
@@ -98,6 +100,13 @@ class RatesSpider(scrapy.Spider):
         self.run_id = run_id or new_run_id()
         self.started_at = datetime.now(UTC)
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RatesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are not frozen yet: install the Playwright handler only if a page needs it.
+        browser.configure(crawler.settings, spider.competitors)
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for competitor in self.competitors:
             for url in competitor.pricing_urls:
@@ -118,6 +127,8 @@ class RatesSpider(scrapy.Spider):
                 "currency": competitor.currency,
                 # Politeness is per real host, also when every request goes to one mirror.
                 "download_slot": urlsplit(real_url).netloc,
+                # render = "browser": fetched by Chromium through scrapy-playwright.
+                **browser.request_meta(competitor, getattr(self, "settings", None)),
             },
         )
 
