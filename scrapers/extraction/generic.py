@@ -38,6 +38,12 @@ _PROSE_NAME_RE = re.compile(
 _LEAD_NAME_RE = re.compile(r"^([A-Z][\w+&'ïéè-]*(?:\s+[\w+&'ïéè-]+){0,3})\s*[:–—-]\s*\S")
 
 
+# Row labels of a comparison table whose plans are its columns ("Monthly billing", "Setup fee").
+_FIELD_LABEL_RE = re.compile(
+    r"\b(?:billing|billed|price|pricing|fee|setup|overage|extra|additional|monthly|yearly|annual|"
+    r"cost|rate|per month)\b",
+    re.IGNORECASE,
+)
 _CELL_TAGS = frozenset("span div a strong b em small label i font".split())
 
 
@@ -201,7 +207,11 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
     corner = rows[0][0].strip().lower() if not ratetext.find_money(rows[0][0]) else "x"
     column_mode = any(
         sum(1 for c in r[1:] if _is_price_cell(c, currency)) >= 2 for r in rows
-    ) and (len(priced_rows) == 1 or corner in ("", "features", "feature", "compare", "plan features"))
+    ) and (
+        len(priced_rows) == 1
+        or corner in ("", "features", "feature", "compare", "plan features")
+        or any(_FIELD_LABEL_RE.search(r[0]) for r in priced_rows)
+    )
     # Without a label column the first column is a plan too.
     first = 0 if any(_is_price_cell(r[0], currency) for r in rows) else 1
     blocks: list[Block] = []

@@ -331,7 +331,16 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
                 after = after + " | " + lines[i + 1]
             kind, unit = classify(before, after)
             out.append(Mention(money, kind, unit, i))
+    # A range ("$28–$30 per hour") is read as its low end, with the unit written after the high.
+    for k in range(len(out) - 1):
+        low, high = out[k], out[k + 1]
+        if low.line == high.line and _RANGE_RE.match(lines[low.line][low.money.end : high.money.start]):
+            out[k] = Mention(low.money, high.kind, high.unit, low.line)
+            out[k + 1] = Mention(high.money, "range_high", high.unit, high.line)
     return out
+
+
+_RANGE_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 
 
 # --- quantities and fine print -------------------------------------------------------------

@@ -71,7 +71,7 @@ CASES: list = [
     ("$28/agent/hr", {"price": "28", "unit": "agent_hour"}),
     ("$28 per hour", {"price": "28", "unit": "agent_hour"}),
     ("$14/hr", {"price": "14", "unit": "agent_hour"}),
-    ("$12-$14 per hour", {"price": "12"}, X),
+    ("$12-$14 per hour", {"price": "12", "unit": "agent_hour"}),
     ("$45 an hour per agent", {"price": "45", "unit": "agent_hour"}),
     ("Hourly rate: $32", {"price": "32", "unit": "agent_hour"}),
     # --- GBP and pence
