@@ -16,8 +16,6 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import duckdb
@@ -60,33 +58,53 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@cache
-def _sql(name: str) -> str:
-    return resources.files("ratebench").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
-
-
 # --- finding alerts ---------------------------------------------------------------------------
 
 
 def price_change_alerts(
     con: duckdb.DuckDBPyConnection, run_id: str, threshold: float
 ) -> list[Alert]:
-    """One alert per plan whose price moved more than `threshold` (a fraction) since it was last seen."""
-    cursor = con.execute(_sql("price_changes"), {"run_id": run_id, "threshold": threshold})
-    columns = [d[0] for d in cursor.description]
+    """One alert per plan change this run published beyond `threshold` (a fraction).
+
+    Changes come from the engine (`benchmark.api.rate_changes`: rate versions of good fetches of
+    ok/degraded runs, degraded competitors excluded), so a failed or empty fetch is never a
+    change. A change belongs to this run when its new version starts at one of the run's
+    observations.
+    """
+    from benchmark.api import rate_changes
+
+    seen = {
+        (cid, url, fetched_at)
+        for cid, url, fetched_at in con.execute(
+            "SELECT DISTINCT competitor_id, url, fetched_at FROM observations WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+    }
+    limit = threshold * 100
     alerts = []
-    for row in cursor.fetchall():
-        change = dict(zip(columns, row, strict=True))
-        pct = Decimal(change["change"]) * 100
-        plan = change["plan_name"] or "(unnamed plan)"
+    for change in rate_changes(con):
+        if (change["competitor_id"], change["url"], change["changed_at"]) not in seen:
+            continue
+        moves = {
+            "price": change.get("percent"),
+            "overage per minute": change.get("overage_per_minute_percent"),
+        }
+        beyond = {k: v for k, v in moves.items() if v is not None and abs(v) > limit}
+        if not beyond:
+            continue
+        plan = change.get("plan_name") or change.get("plan_key")
+        what, pct = next(iter(beyond.items()))
+        old, new = (
+            (change["old_price"], change["new_price"]) if what == "price"
+            else (change["old_overage_per_minute"], change["new_overage_per_minute"])
+        )
         alerts.append(
             Alert(
                 kind=PRICE_CHANGE,
                 run_id=run_id,
                 message=(
-                    f"{change['competitor_id']} {plan}: {change['old_price']} -> "
-                    f"{change['new_price']} {change['currency']}/{change['unit']} "
-                    f"({pct:+.1f} %)"
+                    f"{change['competitor_id']} {plan}: {what} {old} -> {new} "
+                    f"{change['currency']} ({pct:+.1f} %)"
                 ),
                 details=change,
             )

@@ -90,6 +90,13 @@ def add_run(db: Path, run_id: str, started: datetime, status: str, plans: list[t
             "VALUES (?, ?, ?, ?, 'finished')",
             [run_id, started, started + timedelta(minutes=5), status],
         )
+        for competitor in sorted({p[0] for p in plans}):
+            con.execute(
+                "INSERT INTO fetches (run_id, competitor_id, url, status, fetched_at, "
+                "content_hash, ok, plans_found) VALUES (?, ?, ?, 200, ?, ?, true, 1)",
+                [run_id, competitor, f"https://{competitor}.example/pricing",
+                 started + timedelta(minutes=1), "h-" + run_id],
+            )
         for competitor, plan, price, currency, unit in plans:
             con.execute(
                 "INSERT INTO observations (run_id, competitor_id, url, fetched_at, content_hash,"

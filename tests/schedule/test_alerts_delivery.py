@@ -40,17 +40,20 @@ def test_price_change_beyond_threshold_is_sent_to_webhook_and_email(
         found = alerts.price_change_alerts(con, "r2", config.alerts.price_change_threshold)
     assert [(a.details["plan_name"], str(a.details["old_price"]), str(a.details["new_price"]))
             for a in found] == [("Starter", "100.0000", "115.0000")]
-    assert "+15.0 %" in found[0].message
+    assert found[0].message == "acme Starter: price 100.0000 -> 115.0000 USD (+15.0 %)"
+    with connection(db, read_only=True) as con:  # a looser threshold also reports Pro (+5 %)
+        assert len(alerts.price_change_alerts(con, "r2", 0.04)) == 2
+        assert alerts.price_change_alerts(con, "r1", 0.04) == []  # r1 changed nothing
 
     delivered = alerts.dispatch(found, config.alerts)
     assert delivered == {"log": True, "webhook": True, "email": True}
     [posted] = webhook.alerts()
     assert posted["kind"] == "price_change"
     assert posted["details"]["new_price"] == "115.0000"  # money stays a string
-    assert posted["details"]["new_evidence"] == "Starter $115.00/mo"
+    assert posted["details"]["evidence"] == "Starter $115.00/mo"
     [(sender, rcpts, body)] = sink.messages
     assert sender == "bench@example.test" and rcpts == ["ops@example.test"]
-    assert "acme Starter: 100.0000 -> 115.0000 USD/month" in body
+    assert "acme Starter: price 100.0000 -> 115.0000 USD" in body
 
 
 def test_failed_degraded_and_overdue_crawls_raise_alerts(tmp_path: Path, webhook, now) -> None:

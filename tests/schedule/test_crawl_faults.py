@@ -20,6 +20,7 @@ import pytest
 
 from benchmark.store import connection
 from tests.schedule.conftest import HOSTS, count, ratebench, runs, write_config
+from tests.schedule.faultmirror import SNAPSHOTS, FaultMirror
 
 pytestmark = pytest.mark.slow
 
@@ -214,3 +215,25 @@ def test_reader_holding_the_database_while_the_crawl_writes(
     assert len(reads) > 10 and reads[0] <= reads[-1]
     assert reads[-1] == count(db, "SELECT count(*) FROM observations")
     assert sys.executable  # the crawl ran as a child of this interpreter's kind
+
+
+def test_price_changes_of_a_scheduled_crawl_are_alerted(
+    tmp_path: Path, seeded_db: Path, webhook
+) -> None:
+    # A month later the market changed (snapshot 2026-11-07): ruby Starter 250 -> 265 (+6 %),
+    # Professional 395 -> 410 (+3.8 %), patlive "50 minutes" 99 -> 109 (+10.1 %).
+    later = FaultMirror(SNAPSHOTS / "2026-11-07").start()
+    try:
+        config = write_config(tmp_path, later.url, alerts="price_change_threshold = 0.05")
+        code, outcome = run_now(seeded_db, config, {"RATEBENCH_WEBHOOK_URL": webhook.url})
+    finally:
+        later.stop()
+    assert (code, outcome["status"], outcome["rebuild"]) == (0, "ok", "ok"), outcome
+    changes = sorted(
+        (a["details"]["competitor_id"], a["details"]["plan_name"], a["details"]["old_price"],
+         a["details"]["new_price"])
+        for a in webhook.alerts() if a["kind"] == "price_change"
+    )
+    assert ("ruby", "Starter", "250.0000", "265.0000") in changes
+    assert ("patlive", "50 minutes", "99.0000", "109.0000") in changes
+    assert not any(c[1] == "Professional" for c in changes)  # +3.8 % is under the threshold
