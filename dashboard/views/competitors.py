@@ -64,13 +64,13 @@ def render() -> None:
                        format_func=lambda c: f"{names[c]} ({c})", key="competitors-id")
     facts = registry[registry["competitor_id"] == cid].iloc[0]
 
-    cols = st.columns(4)
-    cols[0].metric("Segment", f"{facts['service_type']} / {facts['delivery']}")
-    cols[1].metric("Country", facts["country"])
+    st.text(f"Segment: {facts['service_type']} / {facts['delivery']} / {facts['country']}"
+            f"   Website: {facts['website']}")
+    cols = st.columns(2)
     last_ok = None if pd.isna(facts["last_ok_at"]) else facts["last_ok_at"].to_pydatetime()
-    cols[2].metric("Last fetched successfully", ui.age_text(last_ok))
+    cols[0].metric("Last fetched successfully", ui.age_text(last_ok))
     last_attempt_ok = facts["last_attempt_ok"]
-    cols[3].metric("Last attempt", "—" if pd.isna(last_attempt_ok)
+    cols[1].metric("Last attempt", "—" if pd.isna(last_attempt_ok)
                    else ("ok" if last_attempt_ok else "failed"))
     if last_ok is not None:
         st.caption(f"Last good fetch at {last_ok:%Y-%m-%d %H:%M} UTC.")

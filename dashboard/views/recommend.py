@@ -3,60 +3,18 @@ out, with the quote (Markdown) and the rate card (CSV) to download."""
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
 from benchmark import api
-from dashboard import charts, data, inputs, ui
+from dashboard import charts, data, exports, inputs, ui
 
 STRATEGIES = ("match", "beat", "premium")
 SENSITIVITY_FACTORS = (Decimal("0.25"), Decimal("0.5"), Decimal("0.75"), Decimal(1),
                        Decimal("1.5"), Decimal(2), Decimal(3))
 DEFAULT_TIERS = "50, 100, 200, 500, 1000"
-
-
-def quote_markdown(profile: api.Profile, costs: api.Costs, rec: api.Recommendation) -> str:
-    """The quote as a Markdown document (numbers are the engine's, formatted)."""
-    c = rec.currency
-    band = rec.band
-    lines = [
-        f"# Quote: {profile.name}",
-        "",
-        f"- Strategy: {rec.strategy}",
-        f"- Usage: {profile.calls_per_month:,} calls a month, {profile.average_handle_seconds} s "
-        f"average, {profile.coverage}, {profile.complexity}, languages {', '.join(profile.languages)}",
-        f"- **Price per month: {ui.money(rec.price_per_month, c)}**",
-        f"- Price per seat-month: {ui.money(rec.price_per_seat_month, c)} ({rec.seats} seats)",
-        f"- Per-minute plan: {rec.price_per_minute:.4f} {c} per minute",
-        f"- Per-call plan: {rec.price_per_call:.4f} {c} per call",
-        f"- Margin: {rec.margin * 100:.1f}% (cost floor {ui.money(rec.monthly_floor, c)} a month)",
-    ]
-    if band is not None and band.sufficient and rec.cheaper_than_pct is not None:
-        lines.append(f"- Position: cheaper than {rec.cheaper_than_pct:.0f}% of {band.n_priced} "
-                     f"providers in {band.segment.label()}")
-    if rec.undercuts:
-        lines.append(f"- Undercuts: {', '.join(rec.undercuts)}")
-    lines += ["", "## Why", ""] + [f"{i}. {s}" for i, s in enumerate(rec.explanation, 1)]
-    return "\n".join(lines) + "\n"
-
-
-def rate_card_csv(card: api.RateCard) -> str:
-    """The designed rate card as CSV: one row per bundle, then the overage rate."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["bundle", "unit", "price", "price_per_unit", "currency", "market_target",
-                     "floor", "providers_priced", "note"])
-    for t in card.tiers:
-        target = None if t.market_target is None else t.market_target.quantize(Decimal("0.01"))
-        writer.writerow([t.quantity, t.unit, t.price, t.price_per_unit.quantize(Decimal("0.0001")),
-                         card.currency, target, t.floor.quantize(Decimal("0.01")), t.n_priced,
-                         t.note or ""])
-    writer.writerow(["overage", card.unit, "", card.overage_rate, card.currency, "", "", "", ""])
-    return out.getvalue()
 
 
 def _tiers(text: str) -> tuple[int, ...]:
@@ -112,15 +70,15 @@ def render() -> None:
     cols[2].metric("Margin", f"{rec.margin * 100:.1f}%")
     cols[3].metric("Seats", f"{rec.seats}")
     cols = st.columns(4)
-    cols[0].metric("Per-minute plan", f"{rec.price_per_minute:.4f} {c}/min")
-    cols[1].metric("Per-call plan", f"{rec.price_per_call:.4f} {c}/call")
+    cols[0].metric(f"Per-minute plan ({c} per minute)", f"{rec.price_per_minute:.4f}")
+    cols[1].metric(f"Per-call plan ({c} per call)", f"{rec.price_per_call:.4f}")
     cols[2].metric("Cost floor per seat-month", ui.money(rec.cost_floor_per_seat_month, c))
     band = rec.band
     if band is not None and band.sufficient and rec.cheaper_than_pct is not None:
-        cols[3].metric("Position", f"cheaper than {rec.cheaper_than_pct:.0f}%")
+        cols[3].metric("Cheaper than (share of providers)", f"{rec.cheaper_than_pct:.0f}%")
         st.subheader(f"Cheaper than {rec.cheaper_than_pct:.0f}% of {band.n_priced} providers")
     else:
-        cols[3].metric("Position", "—")
+        cols[3].metric("Cheaper than (share of providers)", "—")
         n = band.n_priced if band is not None else 0
         st.warning(f"Insufficient data: only {n} providers priced for this profile; the price "
                    "is our cost floor, not a market position.")
@@ -159,9 +117,9 @@ def render() -> None:
     st.caption(f"Overage: {card.overage_rate} {card.currency} per {unit[:-1]}.")
 
     cols = st.columns(2)
-    cols[0].download_button("Download the quote (Markdown)", quote_markdown(profile, costs, rec),
+    cols[0].download_button("Download the quote (Markdown)", exports.quote_markdown(profile, rec),
                             file_name="quote.md", mime="text/markdown", key="rec-dl-quote")
-    cols[1].download_button("Download the rate card (CSV)", rate_card_csv(card),
+    cols[1].download_button("Download the rate card (CSV)", exports.rate_card_csv(card),
                             file_name="rate_card.csv", mime="text/csv", key="rec-dl-card")
 
 
