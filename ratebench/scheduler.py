@@ -496,8 +496,19 @@ def run_scheduler(db: Path, config: Config) -> None:
         scheduler = create_scheduler(db, config)
         config_arg = str(config.source) if config.source else None
 
+        setup_error: list[BaseException] = []
+
         def on_started(_event: SchedulerEvent) -> None:
             # Job stores are open now but no job has been processed: safe to inspect the job.
+            # APScheduler swallows listener errors, so a failure here stops the scheduler.
+            try:
+                _setup_jobs()
+            except Exception as exc:
+                logger.exception("could not set up the crawl job")
+                setup_error.append(exc)
+                scheduler.shutdown(wait=False)
+
+        def _setup_jobs() -> None:
             ensure_job(scheduler, db, config)
             scheduler.add_job(
                 check_overdue, IntervalTrigger(minutes=config.schedule.overdue_check_minutes),
@@ -521,6 +532,8 @@ def run_scheduler(db: Path, config: Config) -> None:
         logger.info("scheduler pid %d serving %s (job store %s)", os.getpid(), db,
                     jobstore_path(db))
         scheduler.start(paused=True)
+        if setup_error:
+            raise setup_error[0]
     finally:
         lock.release()
 

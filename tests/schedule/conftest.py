@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from benchmark.store import connection, init_db
+from tests.schedule.faultmirror import FaultMirror
 
 
 class WebhookReceiver:
@@ -114,11 +118,7 @@ def now() -> datetime:
 
 # --- real processes: mirror, crawl child, scheduler --------------------------------------------
 
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 
-from tests.schedule.faultmirror import FaultMirror  # noqa: E402
 
 COMPETITORS = ("ruby", "patlive", "posh")
 HOSTS = {"ruby": "www.ruby.com", "patlive": "www.patlive.com", "posh": "www.posh.com"}
