@@ -129,16 +129,14 @@ def crawl_outcome_alerts(con: duckdb.DuckDBPyConnection, run_id: str) -> list[Al
         "pages_ok": pages_ok,
         "pages_failed": pages_failed,
     }
+    pages = f"{pages_ok or 0} pages ok, {pages_failed or 0} failed"
     if status == "failed":
-        return [
-            Alert(CRAWL_FAILED, f"crawl {run_id} failed: {reason}", "critical", run_id, details)
-        ]
+        message = f"crawl {run_id} failed ({reason}; {pages})"
+        return [Alert(CRAWL_FAILED, message, "critical", run_id, details)]
     if status == "degraded":
         who = ", ".join(degraded or []) or "see stats"
-        return [
-            Alert(CRAWL_DEGRADED, f"crawl {run_id} degraded ({who}): {reason}", "warning", run_id,
-                  details)
-        ]
+        message = f"crawl {run_id} degraded: {who} ({reason}; {pages})"
+        return [Alert(CRAWL_DEGRADED, message, "warning", run_id, details)]
     return []
 
 

@@ -521,7 +521,8 @@ def run_scheduler(db: Path, config: Config) -> None:
         def stop(signum: int, _frame: object) -> None:
             logger.info("signal %d: stopping the scheduler and any crawl child", signum)
             kill_children()
-            scheduler.shutdown(wait=False)
+            if scheduler.running:  # a second signal finds it stopped already
+                scheduler.shutdown(wait=False)
 
         scheduler.add_listener(on_started, EVENT_SCHEDULER_STARTED)
         scheduler.add_listener(
