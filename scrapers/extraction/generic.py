@@ -237,18 +237,28 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
     for r in rows:
         if r is header or not any(_is_price_cell(c, currency) for c in r):
             continue
-        name_idx = next((k for k, c in enumerate(r) if c and not ratetext.find_money(c)), None)
-        name = r[name_idx] if name_idx is not None else None
+        # The name is the first line of the first cell that opens with text, not an amount
+        # ("Pay As You Go" over its fine print); that cell's other lines describe the plan.
+        name_idx = next(
+            (
+                k
+                for k, c in enumerate(r)
+                if c
+                and not ratetext.find_money(c.split("\n")[0])
+                and (not ratetext.find_money(c) or _name_like(c.split("\n")[0]))
+            ),
+            None,
+        )
+        name = r[name_idx].split("\n")[0] if name_idx is not None else None
         lines, evidence = [], []
         for k, c in enumerate(r):
-            if not c or k == name_idx:
+            if not c:
                 continue
+            subs = c.split("\n")[1:] if k == name_idx else c.split("\n")
             label = header[k].replace("\n", " ") if k < len(header) else ""
-            for sub in c.split("\n"):
+            for sub in subs:
                 lines.append(f"{label}: {sub}" if label else sub)
                 evidence.append(sub)
-        if name:
-            name = name.replace("\n", " ")
         blocks.append(Block(name, lines, evidence, source="table-row"))
     return blocks
 
@@ -323,7 +333,7 @@ def _dom_blocks(
         seen.add(block_el)
         if kind == "price":
             price_blocks.append(block_el)
-        blocks.extend(_read_block(doc, block_el, el, kind == "annual", currency))
+        blocks.extend(_read_block(doc, block_el, el, kind == "annual", currency, tables))
     return blocks
 
 
@@ -337,9 +347,19 @@ def _climb(el: etree._Element, counts: dict[etree._Element, int]) -> etree._Elem
 
 
 def _read_block(
-    doc: Document, block_el: etree._Element, anchor: etree._Element, annual: bool, currency: str
+    doc: Document,
+    block_el: etree._Element,
+    anchor: etree._Element,
+    annual: bool,
+    currency: str,
+    tables: list[etree._Element],
 ) -> list[Block]:
-    lines = doc.lines_in(block_el)
+    # Tables and lists already read as plans are not read again as part of a larger block.
+    lines = [
+        line
+        for line in doc.lines_in(block_el)
+        if not any(doc.contains(t, line.owner) for t in tables)
+    ]
     if not lines:
         return []
     idx = next((i for i, line in enumerate(lines) if line.owner is anchor), 0)
@@ -470,7 +490,12 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
     plans: list[RatePlan] = []
     seen: set[tuple] = set()
     for block, rate in monthly:
-        if named_fee and rate.unit in ("minute", "call") and block.source == "card":
+        if (
+            named_fee
+            and rate.unit in ("minute", "call")
+            and block.source == "card"
+            and not rate.no_base_fee
+        ):
             continue  # add-ons and fine-print meters ("Call patching $0.06 per minute")
         if rate.billing_increment_seconds is None:
             rate.billing_increment_seconds = page_increment

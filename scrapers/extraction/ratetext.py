@@ -263,6 +263,11 @@ _NOISE_AFTER_RE = re.compile(
     r"in revenue|revenue|value\b|worth)",
     re.IGNORECASE,
 )
+# An amount in a worked example ("For example, a package of £25 for 25 calls ...") is no offer.
+_EXAMPLE_BEFORE_RE = re.compile(
+    r"\b(?:for example|for instance|e\.g\.|as an example|imagine|suppose)\b[^.!?|$£€]{0,60}$",
+    re.IGNORECASE,
+)
 _FROM_RE = re.compile(r"\b(?:from|starting at|starts at|starting from|as low as)\s*(?:just|only)?\s*$", re.I)
 
 
@@ -290,7 +295,11 @@ def classify(before: str, after: str) -> tuple[str, str | None]:
             if pattern.search(before_r):
                 unit = candidate
                 break
-    if _NOISE_BEFORE_RE.search(before_r) or _NOISE_AFTER_RE.search(after_l):
+    if (
+        _NOISE_BEFORE_RE.search(before_r)
+        or _NOISE_AFTER_RE.search(after_l)
+        or _EXAMPLE_BEFORE_RE.search(before_r)
+    ):
         return "noise", unit
     near_before = before_r[-40:]
     near_after = after_l[:40]
@@ -491,6 +500,7 @@ class Rate:
     annual_price_per_month: Decimal | None = None
     evidence: str | None = None
     noise: list[str] = field(default_factory=list)
+    no_base_fee: bool = False  # a zero monthly fee made the usage rate the price
 
     def as_dict(self) -> dict[str, object]:
         """The contract fields this rate fills (evidence and noise left out)."""
@@ -539,21 +549,17 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
             rate.unit = "month"
             rate.annual_price_per_month = cents(base.money.amount / 12)
             rate.price = rate.annual_price_per_month
-        # No base fee ("£0 p/m + 85p per minute") is pure pay-as-you-go: the usage rate is the price.
+        # No base fee ("£0 p/m + 85p per minute") is pure pay-as-you-go: the usage rate is the
+        # price. A free tier with included calls and overage ("$0/month, 25 calls, then $3 per
+        # call") stays a monthly plan.
         usage = [m for m in prices if m is not base and m.unit in ("minute", "call")]
-        if rate.unit == "month" and base.money.amount == 0 and usage:
+        bundled = any(q for q in included(text) if q)
+        if rate.unit == "month" and base.money.amount == 0 and usage and not overages and not bundled:
             base = usage[0]
             rate.price = cents(base.money.amount)
             rate.unit = base.unit
             rate.evidence = lines[base.line]
-        # A per-minute or per-call amount beside a monthly fee is what usage costs on top.
-        for m in prices:
-            if m is base:
-                continue
-            if rate.unit == "month" and m.unit == "minute" and rate.overage_per_minute is None:
-                rate.overage_per_minute = cents(m.money.amount)
-            elif rate.unit == "month" and m.unit == "call" and rate.overage_per_call is None:
-                rate.overage_per_call = cents(m.money.amount)
+            rate.no_base_fee = True
     for m in overages:
         unit = m.unit or _unit_word(lines[m.line][: m.money.start - 0]) or (
             "call" if rate.unit == "call" else "minute"
@@ -564,6 +570,21 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
             rate.overage_per_minute = cents(m.money.amount)
         if rate.currency is None:
             rate.currency = m.money.currency
+    # A pure per-call (per-minute) plan has no included calls (minutes) to go beyond.
+    if rate.unit == "call" and rate.overage_per_call == rate.price:
+        rate.overage_per_call = None
+    if rate.unit == "minute" and rate.overage_per_minute == rate.price:
+        rate.overage_per_minute = None
+    if base is not None:
+        # A per-minute or per-call amount beside a monthly fee is what usage costs on top,
+        # unless the page names the overage rate itself.
+        for m in prices:
+            if m is base:
+                continue
+            if rate.unit == "month" and m.unit == "minute" and rate.overage_per_minute is None:
+                rate.overage_per_minute = cents(m.money.amount)
+            elif rate.unit == "month" and m.unit == "call" and rate.overage_per_call is None:
+                rate.overage_per_call = cents(m.money.amount)
     if setups:
         rate.setup_fee = cents(setups[0].money.amount)
     elif says_no_setup(text):
