@@ -47,9 +47,12 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def best_of(work: Callable[[], Any], repeat: int) -> float:
-    """The fastest of `repeat` runs (seconds): the least disturbed by the machine."""
-    return min(timed(work)[0] for _ in range(max(1, repeat)))
+def best_of(work: Callable[[], Any], repeat: int, budget_s: float = float("inf")) -> float:
+    """The fastest of up to `repeat` runs (seconds), stopping once `budget_s` is spent."""
+    runs: list[float] = []
+    while len(runs) < max(1, repeat) and sum(runs) < budget_s:
+        runs.append(timed(work)[0])
+    return min(runs)
 
 
 def median_of(work: Callable[[], Any], repeat: int) -> float:
