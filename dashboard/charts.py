@@ -130,9 +130,10 @@ def heatmap(prices: list[api.CompetitorPrice], measure: str, currency: str) -> a
     frame = pd.DataFrame(rows)
     label = f"{MEASURES[measure]} ({currency})"
     base = alt.Chart(frame).encode(
-        x=alt.X("competitor:N", title=None,
-                axis=alt.Axis(labelAngle=-40, labelOverlap=False, labelLimit=180)),
-        y=alt.Y("segment:N", title=None, axis=alt.Axis(labelLimit=320)),
+        # Competitors down the side (there are many), segments across the top.
+        y=alt.Y("competitor:N", title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        x=alt.X("segment:N", title=None,
+                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=260, labelOverlap=False)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("value:Q", title=label, scale=alt.Scale(scheme="blues")),
@@ -142,7 +143,7 @@ def heatmap(prices: list[api.CompetitorPrice], measure: str, currency: str) -> a
         text=alt.Text("value:Q", format=",.2f"),
         color=alt.value("#222222"),
     )
-    return alt.layer(cells, text).properties(height=alt.Step(40))
+    return alt.layer(cells, text).properties(height=alt.Step(22))
 
 
 def sensitivity_chart(
