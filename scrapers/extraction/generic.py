@@ -497,6 +497,7 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
             and not rate.no_base_fee
         ):
             continue  # add-ons and fine-print meters ("Call patching $0.06 per minute")
+        _quantity_from_name(block.name, rate)
         if rate.billing_increment_seconds is None:
             rate.billing_increment_seconds = page_increment
         if rate.setup_fee is None and rate.unit != "quote":
@@ -509,6 +510,26 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
         seen.add(key)
         plans.append(_plan(block.name, rate))
     return plans
+
+
+# Plans keyed on their bundle ("125 Minutes", "Business 50 calls", "500 Minute plan").
+_NAME_QTY_RE = re.compile(
+    r"^(?:[A-Za-z]+\s+)?(\d{1,3}(?:,\d{3})+|\d+)\s*(minutes?|mins?|calls?)"
+    r"(?:\s+(?:plan|package|bundle|tier))?$",
+    re.IGNORECASE,
+)
+
+
+def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
+    """Included minutes or calls a plan's name states, where its text left them out."""
+    m = _NAME_QTY_RE.match((name or "").strip())
+    if not m or rate.unit != "month":
+        return
+    value = int(m.group(1).replace(",", ""))
+    if m.group(2).lower().startswith("min") and rate.included_minutes is None:
+        rate.included_minutes = value
+    elif m.group(2).lower().startswith("call") and rate.included_calls is None:
+        rate.included_calls = value
 
 
 def _page_setup(page_text: str, currency: str):

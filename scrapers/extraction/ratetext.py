@@ -349,6 +349,7 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
     return out
 
 
+_PLUS_RE = re.compile(r"(?:\bplus|\+|\band)\s*$", re.IGNORECASE)
 _RANGE_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 
 
@@ -382,6 +383,12 @@ _NOT_INCLUDED_BEFORE_RE = re.compile(
 _INCREMENT_RE = re.compile(
     r"\b(\d{1,2})[- ]?(?:second|sec|s)\b[- ]?(?:billing\s+)?(?:increments?|intervals?|blocks?|"
     r"rounding|billing|units?)",
+    re.IGNORECASE,
+)
+# The increment named first, its size after ("Our billing increments are 1 second").
+_INCREMENT_IS_RE = re.compile(
+    r"\b(?:billing\s+)?increments?\s+(?:are|is|of)\s+(?:just\s+|only\s+)?(\d{1,2})[- ]?"
+    r"(?:seconds?|secs?)\b",
     re.IGNORECASE,
 )
 _INCREMENT_WORDS = (
@@ -455,7 +462,7 @@ def included(text: str) -> tuple[int | None, int | None]:
 
 def increment_seconds(text: str) -> int | None:
     """The billing increment a text states ("billed in 30-second increments" -> 30)."""
-    m = _INCREMENT_RE.search(text)
+    m = _INCREMENT_RE.search(text) or _INCREMENT_IS_RE.search(text)
     if m:
         value = int(m.group(1))
         if 1 <= value <= 60:
@@ -575,6 +582,7 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
         rate.overage_per_call = None
     if rate.unit == "minute" and rate.overage_per_minute == rate.price:
         rate.overage_per_minute = None
+    on_top: set[str] = set()  # usage billed from the first unit: "$19 per month plus $0.79/min"
     if base is not None:
         # A per-minute or per-call amount beside a monthly fee is what usage costs on top,
         # unless the page names the overage rate itself.
@@ -583,8 +591,12 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
                 continue
             if rate.unit == "month" and m.unit == "minute" and rate.overage_per_minute is None:
                 rate.overage_per_minute = cents(m.money.amount)
+                if _PLUS_RE.search(lines[m.line][: m.money.start]):
+                    on_top.add("minute")
             elif rate.unit == "month" and m.unit == "call" and rate.overage_per_call is None:
                 rate.overage_per_call = cents(m.money.amount)
+                if _PLUS_RE.search(lines[m.line][: m.money.start]):
+                    on_top.add("call")
     if setups:
         rate.setup_fee = cents(setups[0].money.amount)
     elif says_no_setup(text):
@@ -601,6 +613,11 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
         elif rate.unit == "month" and rate.annual_price_per_month is None:
             rate.annual_price_per_month = cents(monthly)
     rate.included_minutes, rate.included_calls = included(text)
+    # A base fee plus pay-per-minute includes no minutes (DESIGN's convention).
+    if "minute" in on_top and rate.included_minutes is None:
+        rate.included_minutes = 0
+    if "call" in on_top and rate.included_calls is None:
+        rate.included_calls = 0
     rate.billing_increment_seconds = increment_seconds(text)
     if rate.price is None and rate.unit is None and any(is_quote(line) for line in lines):
         rate.unit = "quote"

@@ -13,18 +13,13 @@ HINTS = registry_hints()
 # fix). Strict xfail: a page that starts passing must be taken off this list.
 NOT_YET_EXACT = {
     "2026-10-07/ctnp-corp.com/outsourcing-cost-calculators-and-the-reality-of-labor-economics-what-one-agent-in-cebu-actually-costs-and-why-sustainable-outsourcing-now-starts-at-7-8-per-hour",
-    "2026-10-07/help.signpost.com/why-is-my-bill-higher-than-usual",
-    "2026-10-07/www.ambscallcenter.com/answering-service-pricing",
     "2026-10-07/www.answerforce.com/pricing",
     "2026-10-07/www.getnextphone.com/pricing",
     "2026-10-07/www.goodcall.com/pricing",
     "2026-10-07/www.moneypenny.com/us/pricing",
     "2026-10-07/www.piton-global.com/blog/the-economics-of-offshore-vs-nearshore-a-decision-framework-for-bpo-buyers",
-    "2026-10-07/www.signius.com/pricing",
-    "2026-10-07/www.specialtyansweringservice.net/pricing",
     "2026-11-07/www.goodcall.com/pricing",
     "2026-11-07/www.moneypenny.com/us/pricing",
-    "2026-12-07/www.signius.com/pricing",
 }
 
 

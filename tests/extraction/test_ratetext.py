@@ -154,6 +154,13 @@ CASES: list = [
      {"price": "300", "included_calls": 30, "overage_per_call": "11.50"}),
     ("$150/month, 75 calls, then $2.50 per call",
      {"price": "150", "included_calls": 75, "overage_per_call": "2.50"}),
+    ("$19 per month plus $0.79 per AI minute",
+     {"price": "19", "unit": "month", "included_minutes": 0, "overage_per_minute": "0.79"}),
+    ("$0/month · 25 calls included · Then $3.00 per call",
+     {"price": "0", "unit": "month", "included_calls": 25, "overage_per_call": "3"}),
+    ("from £2.00 per call · £2.00 per additional call",
+     {"price": "2", "unit": "call", "overage_per_call": None}),
+    ("For example, a package of £25 for 25 calls", {"price": None}),
     ("Jede weitere Minute: 1,29 €", {"overage_per_minute": "1.29"}, X),
     ("Minute supplémentaire / additional minute: 1,99 $", {"overage_per_minute": "1.99"}),
     # --- setup
@@ -180,6 +187,9 @@ CASES: list = [
     ("30-second rounding", {"billing_increment_seconds": 30}),
     ("billing in 1-second intervals", {"billing_increment_seconds": 1}),
     ("billed in half-minute increments", {"billing_increment_seconds": 30}),
+    ("Our billing increments are 1 second", {"billing_increment_seconds": 1}),
+    ("Billing increment is 6 seconds", {"billing_increment_seconds": 6}),
+    ("increments of 30 seconds after the first minute", {"billing_increment_seconds": 30}),
     # --- monthly vs annual
     ("$99/mo | $79/mo billed annually", {"price": "99", "annual_price_per_month": "79"}),
     ("$99/month or $79/month billed yearly", {"price": "99", "annual_price_per_month": "79"}),
