@@ -428,6 +428,9 @@ def _lead_name(texts: list[str], currency: str) -> str | None:
     return None
 
 
+_BILLING_WORD_RE = re.compile(r"\b(?:monthly|annual(?:ly)?|yearly|quarterly)\b", re.IGNORECASE)
+
+
 def _name_like(text: str) -> bool:
     if not text or len(text) > 40 or len(text.split()) > 6:
         return False
@@ -435,6 +438,10 @@ def _name_like(text: str) -> bool:
         return False
     if not re.search(r"[A-Za-zÀ-ÿ]", text):
         return False
+    if len(text.split()) > 2 and re.search(r"\w[.!?](?:\s|$)", text):
+        return False  # a sentence ("One flat price. Unlimited calls."), not a plan's name
+    if re.search(r"\d\s?%", text) or len(_BILLING_WORD_RE.findall(text)) >= 2:
+        return False  # a billing toggle or a savings badge ("Monthly | Annual (save 17%)")
     return not re.match(r"^\d[\d,]*\+?\s*(?:minutes|mins?|calls)\b", text, re.I) or len(
         text.split()
     ) <= 3 and not re.search(r"\b(?:included|per|/)\b", text, re.I)
@@ -450,6 +457,8 @@ def _block_name(doc: Document, lines: list, idx: int) -> str | None:
         score = 3 if tag in HEADING_TAGS else 2 if _NAME_ATTR_RE.search(attr_text(owner)) else 0
         if tag in ("strong", "b", "dt", "th", "summary", "button") or score == 0 and tag == "p":
             score = max(score, 1)
+        if score == 0 and tag == "li":
+            continue  # a feature bullet ("Unlimited calls") names no plan
         distance = abs(idx - i) + (0 if i <= idx else 3)
         candidates.append((-score, distance, line.text))
     if not candidates:

@@ -180,27 +180,30 @@ def find_money(text: str, default_currency: str = "USD") -> list[Money]:
 
 # --- what an amount is for -----------------------------------------------------------------
 
-_U_SEAT = r"(?:seat|agent|user|operator|fte|licen[cs]e|head)"
-_U_MONTH = r"(?:month|mo|mon|mth)\b\.?"
-_SEP = r"\s*(?:/|per|pro|a|an|each|every|p/|x)\s*"
+# English first; Spanish, French and German rate cards use the same shapes ("por puesto/mes").
+_U_SEAT = r"(?:seat|agent|user|operator|fte|licen[cs]e|head|puesto|agente|poste|arbeitsplatz)"
+_U_MONTH = r"(?:month|mo|mon|mth|mes|mois|monat)\b\.?"
+_SEP = r"\s*(?:/|per|pro|por|par|a|an|each|every|p/|x)\s*"
+_U_HOUR = r"(?:hour|hr|hora|heure|stunde)"
 _SUFFIX_UNIT: Sequence[tuple[re.Pattern[str], str]] = tuple(
     (re.compile(p, re.IGNORECASE), u)
     for p, u in (
         (rf"^{_SEP}{_U_SEAT}s?\s*(?:/|per|a|an|each|every)?\s*{_U_MONTH}", "seat_month"),
         (rf"^{_SEP}{_U_MONTH}\s*(?:/|per|a|an|each)\s*{_U_SEAT}", "seat_month"),
-        (rf"^{_SEP}{_U_SEAT}s?\s*[-/ ]?\s*(?:hour|hr)s?\b", "agent_hour"),
-        (rf"^{_SEP}(?:hour|hr)s?\b(?:\s*(?:/|per)\s*{_U_SEAT})?", "agent_hour"),
+        (rf"^{_SEP}{_U_SEAT}s?\s*[-/ ]?\s*{_U_HOUR}s?\b", "agent_hour"),
+        (rf"^{_SEP}{_U_HOUR}(?:s|n)?\b(?:\s*(?:/|per)\s*{_U_SEAT})?", "agent_hour"),
         (
             rf"^{_SEP}(?:additional\s+|extra\s+|overage\s+|add'?l\.?\s+)?"
             r"(?:receptionist\s+|live\s+|talk\s+|agent\s+|answering\s+|billable\s+|ai\s+)?"
-            r"(?:min(?:ute)?s?)\b\.?",
+            r"(?:min(?:ute)?s?|minutos?|minuten)\b\.?",
             "minute",
         ),
         (r"^\s*p/?min\b", "minute"),
         (r"^\s*pm\b(?!\s*(?:est|pst|cst|et|pt))", "minute"),
         (
             rf"^{_SEP}(?:additional\s+|extra\s+|add'?l\.?\s+)?"
-            r"(?:answered\s+|inbound\s+|handled\s+|live\s+|ai\s+|receptionist\s+)?calls?\b",
+            r"(?:answered\s+|inbound\s+|handled\s+|live\s+|ai\s+|receptionist\s+)?"
+            r"(?:calls?|llamadas?|appels?|anrufe?)\b",
             "call",
         ),
         (rf"^{_SEP}{_U_MONTH}", "month"),
@@ -252,7 +255,7 @@ _MONTHLY_BEFORE_RE = re.compile(
 )
 _NOISE_BEFORE_RE = re.compile(
     r"\b(?:save|saving|savings|saves|saved|was|reg\.?|regular(?:ly)?|normally|originally|worth|"
-    r"value(?:d)? at|retail|rrp|trial|try(?: it)? for|only pay|reduced from|down from|budget of|"
+    r"value(?:d)? at|retail|rrp|trial|try(?: it)? for|only pay|reduced from|down from|down to|budget of|"
     r"revenue|earn(?:ed)?|raised|funding|spent|lose|losing|lost|cost (?:you|businesses)|"
     r"average(?:s)?|up to|gift|credit of|voucher|discount of|cash ?back|refund)\b[^|$£€]{0,20}$",
     re.IGNORECASE,

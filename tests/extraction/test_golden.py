@@ -14,12 +14,8 @@ HINTS = registry_hints()
 NOT_YET_EXACT = {
     "2026-10-07/ctnp-corp.com/outsourcing-cost-calculators-and-the-reality-of-labor-economics-what-one-agent-in-cebu-actually-costs-and-why-sustainable-outsourcing-now-starts-at-7-8-per-hour",
     "2026-10-07/www.answerforce.com/pricing",
-    "2026-10-07/www.getnextphone.com/pricing",
     "2026-10-07/www.goodcall.com/pricing",
-    "2026-10-07/www.moneypenny.com/us/pricing",
-    "2026-10-07/www.piton-global.com/blog/the-economics-of-offshore-vs-nearshore-a-decision-framework-for-bpo-buyers",
     "2026-11-07/www.goodcall.com/pricing",
-    "2026-11-07/www.moneypenny.com/us/pricing",
 }
 
 
