@@ -62,7 +62,7 @@ def _routes(site: Site) -> None:
             ),
             "/absredir.example.com/new-pricing/": Route(body=PAGE),
             "/robots.example.com/private/pricing/": Route(body=PAGE),
-            "/slow.example.com/pricing/": Route(body=PAGE, delay=3),
+            "/slow.example.com/pricing/": Route(body=PAGE, delay=7),
             "/garbage.example.com/pricing.bin": Route(
                 body=bytes(range(256)) * 4, content_type="application/octet-stream"
             ),
@@ -82,9 +82,9 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoRuns]:
     registry = write_registry(tmp / "registry.toml", COMPETITORS)
     with serve_site() as site:
         _routes(site)
-        first = crawl(site, db, registry, "-s", "DOWNLOAD_TIMEOUT=1")
+        first = crawl(site, db, registry, "-s", "DOWNLOAD_TIMEOUT=3")
         site.routes["/flaky.example.com/pricing/"] = Route(status=500, body=b"<h1>oops</h1>")
-        second = crawl(site, db, registry, "-s", "DOWNLOAD_TIMEOUT=1")
+        second = crawl(site, db, registry, "-s", "DOWNLOAD_TIMEOUT=3")
         run_ids = [r[0] for r in query(db, "SELECT run_id FROM crawl_runs ORDER BY started_at")]
         yield TwoRuns(site, db, first, second, run_ids)
 
