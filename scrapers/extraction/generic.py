@@ -543,11 +543,7 @@ def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
 
 def _page_setup(page_text: str, currency: str):
     """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup")."""
-    amounts = {
-        m.money.amount
-        for m in ratetext.mentions(page_text.split(" | "), currency)
-        if m.kind == "setup"
-    }
+    amounts = ratetext.setup_amounts(page_text.split(" | "), currency)
     if len(amounts) == 1:
         return ratetext.cents(amounts.pop())
     if not amounts and ratetext.says_no_setup(page_text):

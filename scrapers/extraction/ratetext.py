@@ -271,6 +271,13 @@ _EXAMPLE_BEFORE_RE = re.compile(
     r"\b(?:for example|for instance|e\.g\.|as an example|imagine|suppose)\b[^.!?|$£€]{0,60}$",
     re.IGNORECASE,
 )
+# What labour costs or what others claim is no offer ("base wage ... is only $2-3 an hour").
+_WAGE_BEFORE_RE = re.compile(
+    r"\b(?:wages?|salar(?:y|ies)|payroll|calculators?\s+promise|competitors?\s+charge)\b"
+    r"[^.!?|$£€]{0,60}$",
+    re.IGNORECASE,
+)
+_RANGE_HIGH_RE = re.compile(r"^\s*(?:-|–|—|to)\s*\d[\d,]*(?:\.\d+)?(?=\s|/)")
 _FROM_RE = re.compile(r"\b(?:from|starting at|starts at|starting from|as low as)\s*(?:just|only)?\s*$", re.I)
 
 
@@ -286,7 +293,8 @@ class Mention:
 
 def classify(before: str, after: str) -> tuple[str, str | None]:
     """(kind, unit) of an amount from the text just before and just after it."""
-    after_l = after.lstrip(" |:*")
+    # "$7-8 per hour": the range's high end stands between the amount and its unit.
+    after_l = _RANGE_HIGH_RE.sub("", after).lstrip(" |:*")
     before_r = before.rstrip()
     unit = None
     for pattern, candidate in _SUFFIX_UNIT:
@@ -302,6 +310,7 @@ def classify(before: str, after: str) -> tuple[str, str | None]:
         _NOISE_BEFORE_RE.search(before_r)
         or _NOISE_AFTER_RE.search(after_l)
         or _EXAMPLE_BEFORE_RE.search(before_r)
+        or _WAGE_BEFORE_RE.search(before_r)
     ):
         return "noise", unit
     near_before = before_r[-40:]
@@ -324,7 +333,8 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
     and its unit from the line after ("$99" / "/month").
     """
     out: list[Mention] = []
-    found = [find_money(line, default_currency) for line in lines]
+    # Most lines of a page hold no digit at all, hence no amount: skip the money scan for them.
+    found = [find_money(line, default_currency) if _DIGIT_RE.search(line) else [] for line in lines]
     for i, (line, monies) in enumerate(zip(lines, found, strict=True)):
         for j, money in enumerate(monies):
             prev_end = monies[j - 1].end if j else 0
@@ -352,7 +362,25 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
     return out
 
 
+def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[Decimal]:
+    """Setup fees stated anywhere in many lines; only lines beside a setup word are classified.
+
+    A setup amount needs a setup word on its own line or a neighbour (the context `mentions`
+    reads), so a whole page is not classified amount by amount.
+    """
+    hits = [i for i, line in enumerate(lines) if _SETUP_RE.search(line)]
+    wanted = sorted({j for i in hits for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
+    amounts: set[Decimal] = set()
+    for j in wanted:
+        lo = max(0, j - 1)
+        for m in mentions(lines[lo : j + 2], default_currency):
+            if m.line == j - lo and m.kind == "setup":
+                amounts.add(m.money.amount)
+    return amounts
+
+
 _PLUS_RE = re.compile(r"(?:\bplus|\+|\band)\s*$", re.IGNORECASE)
+_DIGIT_RE = re.compile(r"\d")
 _RANGE_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 
 
@@ -441,7 +469,12 @@ def included(text: str) -> tuple[int | None, int | None]:
         if _ESTIMATE_RE.search(head) or _NOT_INCLUDED_BEFORE_RE.search(head):
             continue
         tail = text[m.end() : m.end() + 30].lower()
-        if re.match(r"\s*(?:of|or less|or fewer|in length|long|call|per call|each)\b", tail):
+        # "8 min read", "5 minutes ago", "a 30-minute call": durations, not a bundle.
+        if re.match(
+            r"\s*(?:of|or less|or fewer|in length|long|call|per call|each|read|ago|away|drive|"
+            r"walk|wait|response|to set up|setup)\b",
+            tail,
+        ):
             continue
         if re.match(r"^[-\s]*(?:second|hour)", tail):
             continue

@@ -7,29 +7,55 @@ import pytest
 from scrapers.extraction.evaluate import Score, evaluate, pair, score_case
 from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
 
-
-def test_generic_layer_alone_on_mirror() -> None:
-    total, _ = evaluate(MIRROR_CASES, ["generic"])
-    print(f"generic on mirror: P={total.precision:.3f} R={total.recall:.3f} F1={total.f1:.3f}")
-    assert total.f1 >= 0.90, "\n".join(total.mismatches[:40])
+ALL = ["structured", "page_objects", "generic"]
 
 
-def test_generic_layer_alone_on_further_pages() -> None:
-    total, _ = evaluate(FURTHER_CASES, ["generic"])
-    assert total.f1 >= 0.90, "\n".join(total.mismatches[:40])
+def _figures(label: str, total: Score) -> str:
+    line = (
+        f"{label}: P={total.precision:.3f} R={total.recall:.3f} F1={total.f1:.3f} "
+        f"(tp={total.tp} fp={total.fp} fn={total.fn})"
+    )
+    print(line)  # visible with `pytest -s`; the assertion messages carry it as well
+    return line
 
 
-@pytest.mark.xfail(strict=True, reason="page objects for the NOT_YET_EXACT pages are not written")
+@pytest.mark.parametrize("cases", ["mirror", "further"])
+def test_generic_layer_alone_reaches_090(cases: str) -> None:
+    total, _ = evaluate(MIRROR_CASES if cases == "mirror" else FURTHER_CASES, ["generic"])
+    figures = _figures(f"generic layer alone on {cases} pages", total)
+    assert total.tp > 0, figures  # an empty evaluation would pass vacuously
+    assert total.f1 >= 0.90, figures + "\n" + "\n".join(total.mismatches[:40])
+
+
 def test_all_layers_on_mirror_are_exact() -> None:
-    total, _ = evaluate(MIRROR_CASES, ["structured", "page_objects", "generic"])
-    assert total.f1 == 1.0, "\n".join(total.mismatches[:40])
+    total, _ = evaluate(MIRROR_CASES, ALL)
+    figures = _figures("all layers on mirror pages", total)
+    assert total.tp > 0, figures
+    assert (total.fp, total.fn) == (0, 0), figures + "\n" + "\n".join(total.mismatches[:40])
+    assert total.f1 == 1.0, figures
+
+
+def test_all_layers_on_further_pages() -> None:
+    # No page objects exist for these invented sites: all layers score what the generic one does.
+    total, _ = evaluate(FURTHER_CASES, ALL)
+    figures = _figures("all layers on further pages", total)
+    assert total.f1 >= 0.90, figures + "\n" + "\n".join(total.mismatches[:40])
 
 
 def _plan(name, price, **kw):
     base = dict.fromkeys(
-        ["currency", "unit", "included_minutes", "included_calls", "overage_per_minute",
-         "overage_per_call", "setup_fee", "billing_increment_seconds",
-         "annual_price_per_month", "evidence"]
+        [
+            "currency",
+            "unit",
+            "included_minutes",
+            "included_calls",
+            "overage_per_minute",
+            "overage_per_call",
+            "setup_fee",
+            "billing_increment_seconds",
+            "annual_price_per_month",
+            "evidence",
+        ]
     )
     base.update(name=name, price=price, currency="USD", unit="month", **kw)
     return base

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from benchmark.model import RatePlan
+from scrapers.extraction import ratetext
 
 _REGISTRY: dict[str, type[PricingPage]] = {}
 
@@ -30,6 +31,32 @@ class PricingPage:
     def plans(self) -> list[RatePlan] | None:
         """The page's plans, or None when this page object does not apply to this URL."""
         raise NotImplementedError
+
+
+def rate_plan(name: str | None, rate: ratetext.Rate, currency: str) -> RatePlan | None:
+    """The contract plan for what `ratetext.read_rate` read; None when it found no price or quote."""
+    if rate.unit is None:
+        return None
+    quote = rate.unit == "quote"
+    return RatePlan(
+        name=" ".join(name.split()) if name else None,
+        price=None if quote else rate.price,
+        currency=rate.currency or currency,
+        unit=rate.unit,  # type: ignore[arg-type]
+        included_minutes=rate.included_minutes,
+        included_calls=rate.included_calls,
+        overage_per_minute=rate.overage_per_minute,
+        overage_per_call=rate.overage_per_call,
+        setup_fee=rate.setup_fee,
+        billing_increment_seconds=rate.billing_increment_seconds,
+        annual_price_per_month=rate.annual_price_per_month,
+        evidence=rate.evidence,
+    )
+
+
+def text_of(selector: Selector) -> str:
+    """An element's visible text, whitespace collapsed ("" when nothing matched)."""
+    return " ".join(" ".join(selector.xpath(".//text()").getall()).split())
 
 
 def register(*hosts: str) -> Callable[[type[PricingPage]], type[PricingPage]]:
