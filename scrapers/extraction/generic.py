@@ -31,7 +31,7 @@ _BADGE_RE = re.compile(
     re.IGNORECASE,
 )
 _PROSE_NAME_RE = re.compile(
-    r"(?:^|[.;:!?]\s+)(?:our|the|with (?:the|our))?\s*[\"“]?"
+    r"(?:^|[.;:!?]\s+)(?:[Oo]ur|[Tt]he|[Ww]ith (?:the|our))?\s*[\"“]?"
     r"((?:[A-Z0-9][\w+&'ïéè-]*)(?:\s+[A-Z0-9][\w+&'ïéè-]*){0,3})[\"”]?\s+"
     r"(?:plan|package|tier|option|bundle)\b",
 )
@@ -64,7 +64,6 @@ def extract_generic(doc: Document, currency: str) -> tuple[list[RatePlan], list[
     warnings: list[str] = []
     if doc.root is None:
         return [], warnings
-    page_text = " | ".join(line.text for line in doc.lines)
     blocks: list[Block] = []
     tables = _price_tables(doc, currency)
     for table in tables:
@@ -80,7 +79,7 @@ def extract_generic(doc: Document, currency: str) -> tuple[list[RatePlan], list[
             blocks.extend(found)
             tables.append(grid)
     blocks.extend(_dom_blocks(doc, currency, tables, warnings))
-    plans = _plans(blocks, currency, page_text)
+    plans = _plans(blocks, currency, [line.text for line in doc.lines])
     return plans, warnings
 
 
@@ -374,7 +373,9 @@ def _read_block(
         sentences = _prose_blocks(texts, currency)
         if len(sentences) > 1:
             return sentences
-    name = _block_name(doc, lines, idx)
+    # A sentence that names its plan ("Our Lite plan is $75 per month") outranks headings.
+    named = _PROSE_NAME_RE.search(texts[idx]) if len(texts[idx]) > 60 else None
+    name = named.group(1) if named else _block_name(doc, lines, idx)
     if name is None:
         name = _lead_name(texts, currency)
     if name is None:
@@ -470,9 +471,7 @@ def _block_name(doc: Document, lines: list, idx: int) -> str | None:
 # --- plans ---------------------------------------------------------------------------------
 
 
-def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RatePlan]:
-    page_increment = ratetext.increment_seconds(page_text)
-    page_setup = _page_setup(page_text, currency)
+def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> list[RatePlan]:
     monthly: list[tuple[Block, ratetext.Rate]] = []
     annual_only: list[tuple[Block, ratetext.Rate]] = []
     for block in blocks:
@@ -496,16 +495,26 @@ def _plans(blocks: Iterable[Block], currency: str, page_text: str) -> list[RateP
         else:
             monthly.append((block, rate))
     named_fee = any(b.name and r.unit == "month" for b, r in monthly)
-    plans: list[RatePlan] = []
-    seen: set[tuple] = set()
-    for block, rate in monthly:
-        if (
+    # Add-ons and fine-print meters ("Call patching $0.06 per minute") are no plans.
+    kept = [
+        (block, rate)
+        for block, rate in monthly
+        if not (
             named_fee
             and rate.unit in ("minute", "call")
             and block.source == "card"
             and not rate.no_base_fee
-        ):
-            continue  # add-ons and fine-print meters ("Call patching $0.06 per minute")
+        )
+    ]
+    # Fine print stated for the page ("billed in 30-second increments") applies to every plan;
+    # a fee or increment inside one plan's own text ("$500 one-time setup per seat") does not.
+    own = {text for block, _ in kept for text in (*block.lines, *block.evidence)}
+    fine_print = [line for line in page_lines if line not in own]
+    page_increment = ratetext.increment_seconds(" | ".join(fine_print))
+    page_setup = _page_setup(fine_print, " | ".join(page_lines), currency)
+    plans: list[RatePlan] = []
+    seen: set[tuple] = set()
+    for block, rate in kept:
         _quantity_from_name(block.name, rate)
         if rate.billing_increment_seconds is None:
             rate.billing_increment_seconds = page_increment
@@ -541,9 +550,12 @@ def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
         rate.included_calls = value
 
 
-def _page_setup(page_text: str, currency: str):
-    """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup")."""
-    amounts = ratetext.setup_amounts(page_text.split(" | "), currency)
+def _page_setup(fine_print: list[str], page_text: str, currency: str):
+    """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup").
+
+    An amount counts only in the page's fine print; "No setup fees" anywhere is a page-wide claim.
+    """
+    amounts = ratetext.setup_amounts(fine_print, currency)
     if len(amounts) == 1:
         return ratetext.cents(amounts.pop())
     if not amounts and ratetext.says_no_setup(page_text):

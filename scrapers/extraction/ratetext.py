@@ -232,7 +232,8 @@ _SETUP_RE = re.compile(
 )
 _OVERAGE_BEFORE_RE = re.compile(
     r"\b(?:additional|extra|overage|excess|beyond|thereafter|then|after that|over (?:that|the|your)|"
-    r"add'?l|over-?limit|above (?:that|the|your)|after (?:the|your|included)|extra minutes)\b",
+    r"add'?l|over-?limit|above (?:that|the|your)|after (?:the|your|included)|extra minutes|"
+    r"weitere|zusätzliche[rn]?|adicional(?:es)?|suppl[ée]mentaires?)\b",
     re.IGNORECASE,
 )
 _OVERAGE_AFTER_RE = re.compile(

@@ -172,7 +172,8 @@ CASES: list = [
     ("from £2.00 per call · £2.00 per additional call",
      {"price": "2", "unit": "call", "overage_per_call": None}),
     ("For example, a package of £25 for 25 calls", {"price": None}),
-    ("Jede weitere Minute: 1,29 €", {"overage_per_minute": "1.29"}, X),
+    ("Jede weitere Minute: 1,29 €", {"overage_per_minute": "1.29"}),
+    ("Minuto adicional: 0,95 €", {"overage_per_minute": "0.95"}),
     ("Minute supplémentaire / additional minute: 1,99 $", {"overage_per_minute": "1.99"}),
     # --- setup
     ("$95 one-time setup", {"setup_fee": "95", "price": None}),
