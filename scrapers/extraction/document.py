@@ -23,7 +23,8 @@ DROP_TAGS = ("script", "style", "noscript", "template", "svg", "head", "iframe",
 STRUCK_TAGS = ("s", "del", "strike")
 _NOISE_ATTR_RE = re.compile(
     r"(?:^|[\s_-])(?:testimonials?|reviews?|ratings?|blog|posts?|related|cookie|cookies|"
-    r"breadcrumbs?|old-price|was-price|price-old|strike|strikethrough|line-through|"
+    r"breadcrumbs?|old-price|was-price|price-old|original-price|price-original|compare-at-price|"
+    r"compare-price|price--compare|strike|strikethrough|line-through|"
     r"navbar|menu|social|share|newsletter)(?:$|[\s_-])",
     re.IGNORECASE,
 )

@@ -292,7 +292,11 @@ def _dom_blocks(
     for m in found:
         owner = lines[m.line].owner
         if m.kind == "price" and has_fee and m.unit in ("minute", "call"):
-            continue  # a usage rate beside subscription fees belongs to a plan, it is not one
+            # A usage rate beside subscription fees belongs to a plan, it is not one -- unless
+            # it says it is the pay-as-you-go plan ("€2.20 per call answered, no monthly fee").
+            near = " ".join(texts[max(0, m.line - 1) : m.line + 2])
+            if not ratetext.PAYG_RE.search(near):
+                continue
         if m.kind == "price":
             kind = "annual" if _hint(doc, owner) == "annual" and m.unit in (None, "month") else "price"
         elif m.kind == "annual":
@@ -504,6 +508,7 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
             and rate.unit in ("minute", "call")
             and block.source == "card"
             and not rate.no_base_fee
+            and not ratetext.PAYG_RE.search(" ".join(block.lines))
         )
     ]
     # Fine print stated for the page ("billed in 30-second increments") applies to every plan;
@@ -518,7 +523,7 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
         _quantity_from_name(block.name, rate)
         if rate.billing_increment_seconds is None:
             rate.billing_increment_seconds = page_increment
-        if rate.setup_fee is None and rate.unit != "quote":
+        if rate.setup_fee is None:
             rate.setup_fee = page_setup
         if rate.unit == "quote":
             rate.currency = rate.currency or currency

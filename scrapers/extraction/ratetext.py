@@ -233,7 +233,7 @@ _SETUP_RE = re.compile(
 _OVERAGE_BEFORE_RE = re.compile(
     r"\b(?:additional|extra|overage|excess|beyond|thereafter|then|after that|over (?:that|the|your)|"
     r"add'?l|over-?limit|above (?:that|the|your)|after (?:the|your|included)|extra minutes|"
-    r"weitere|zusätzliche[rn]?|adicional(?:es)?|suppl[ée]mentaires?)\b",
+    r"weitere|zusätzliche[rn]?|adicional(?:es)?|suppl[ée]mentaires?|(?:minute|call)s? after)\b",
     re.IGNORECASE,
 )
 _OVERAGE_AFTER_RE = re.compile(
@@ -336,6 +336,13 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
     out: list[Mention] = []
     # Most lines of a page hold no digit at all, hence no amount: skip the money scan for them.
     found = [find_money(line, default_currency) if _DIGIT_RE.search(line) else [] for line in lines]
+    for i, line in enumerate(lines):
+        free = [
+            Money(Decimal(0), default_currency, m.start(1), m.end(1), m.group(1))
+            for m in _FREE_VALUE_RE.finditer(line)
+        ]
+        if free:
+            found[i] = sorted(found[i] + free, key=lambda money: money.start)
     for i, (line, monies) in enumerate(zip(lines, found, strict=True)):
         for j, money in enumerate(monies):
             prev_end = monies[j - 1].end if j else 0
@@ -382,6 +389,13 @@ def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[De
 
 _PLUS_RE = re.compile(r"(?:\bplus|\+|\band)\s*$", re.IGNORECASE)
 _DIGIT_RE = re.compile(r"\d")
+# "Free" written where an amount goes ("Hobby — free: 20 calls a month"), read as 0.
+_FREE_VALUE_RE = re.compile(r"(?:[—–|:]|\s-)\s*(free)\b(?=\s*(?:[:,;.]|$))", re.IGNORECASE)
+PAYG_RE = re.compile(
+    r"\bno (?:monthly|base|subscription|fixed) (?:fee|charge|cost)s?\b|\bpay[- ]as[- ]you[- ]go\b|"
+    r"\bpay per (?:call|minute)\b|\bPAYG\b",
+    re.IGNORECASE,
+)
 _RANGE_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 
 
@@ -656,9 +670,11 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
     if "call" in on_top and rate.included_calls is None:
         rate.included_calls = 0
     rate.billing_increment_seconds = increment_seconds(text)
-    if rate.price is None and rate.unit is None and any(is_quote(line) for line in lines):
+    # A quote may sit under a row label ("Monthly*: Call for a quote").
+    quotes = [line for line in lines if is_quote(line) or is_quote(line.split(": ", 1)[-1])]
+    if rate.price is None and rate.unit is None and quotes:
         rate.unit = "quote"
-        rate.evidence = next(line for line in lines if is_quote(line))
+        rate.evidence = quotes[0]
     return rate
 
 

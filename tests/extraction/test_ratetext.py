@@ -39,6 +39,9 @@ CASES: list = [
     ("Price: $129 per month", {"price": "129", "unit": "month"}),
     ("$129/mo · 50 Live Answer Minutes", {"price": "129", "included_minutes": 50}),
     ("Business 50 · $129/mo · 50 Live Answer Minutes", {"price": "129", "included_minutes": 50}),
+    ("Hobby — free: 20 AI calls a month, then $0.60 per call.",
+     {"price": "0", "unit": "month", "included_calls": 20, "overage_per_call": "0.60"}),
+    ("Toll-free numbers included", N),
     # --- per minute
     ("$1.25 per minute", {"price": "1.25", "unit": "minute"}),
     ("$1.25/min", {"price": "1.25", "unit": "minute"}),
