@@ -19,6 +19,11 @@ def _suites() -> dict[str, Callable[[bool], list[Figure]]]:
 
         return bench_crawl.run(quick)
 
+    def browser(quick: bool) -> list[Figure]:
+        from benchmarks import bench_browser
+
+        return bench_browser.run(quick)
+
     def writes(quick: bool) -> list[Figure]:
         from benchmarks import bench_writes
 
@@ -34,7 +39,13 @@ def _suites() -> dict[str, Callable[[bool], list[Figure]]]:
 
         return bench_dashboard.run(quick)
 
-    return {"crawl": crawl, "writes": writes, "engine": engine, "dashboard": dashboard}
+    return {
+        "crawl": crawl,
+        "browser": browser,
+        "writes": writes,
+        "engine": engine,
+        "dashboard": dashboard,
+    }
 
 
 NOTES = [
