@@ -511,18 +511,20 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
             and not ratetext.PAYG_RE.search(" ".join(block.lines))
         )
     ]
-    # Fine print stated for the page ("billed in 30-second increments") applies to every plan;
-    # a fee or increment inside one plan's own text ("$500 one-time setup per seat") does not.
+    # A billing increment is the provider's policy: stated anywhere ("Billed in 30-second
+    # increments"), it holds for every plan billed by talk time. A setup fee stated inside one
+    # plan's own text ("$500 one-time setup per seat") is that plan's; in fine print, everyone's.
+    page_text = " | ".join(page_lines)
     own = {text for block, _ in kept for text in (*block.lines, *block.evidence)}
     fine_print = [line for line in page_lines if line not in own]
-    page_increment = ratetext.increment_seconds(" | ".join(fine_print))
-    page_setup = _page_setup(fine_print, " | ".join(page_lines), currency)
+    page_increment = ratetext.increment_seconds(page_text)
+    page_setup = _page_setup(fine_print, page_text, currency)
     plans: list[RatePlan] = []
     seen: set[tuple] = set()
     for block, rate in kept:
         _quantity_from_name(block.name, rate)
-        if rate.billing_increment_seconds is None:
-            rate.billing_increment_seconds = page_increment
+        if rate.billing_increment_seconds is None and rate.unit != "seat_month":
+            rate.billing_increment_seconds = page_increment  # seats are not billed by talk time
         if rate.setup_fee is None:
             rate.setup_fee = page_setup
         if rate.unit == "quote":
