@@ -67,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
     if _ratebench("rebuild", "--db", str(db)) != 0:
         print("ratebench demo: engine rebuild failed", file=sys.stderr)
         return 1
+    print("\nratebench demo: the store")
     _ratebench("db", "info", "--db", str(db))
+    print("\nratebench demo: price changes between snapshots")
+    _ratebench("changes", "--db", str(db))
     if args.no_dashboard:
         return 0
     print(f"ratebench demo: dashboard on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
