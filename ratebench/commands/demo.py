@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         with MarketServer(snapshot) as server:
             print(f"  crawling snapshot {snapshot} from {server.url}" + (" (now)" if latest else ""))
             code = _ratebench(
-                "crawl", "--mirror", server.url, "--db", str(db), "-q", *stamp, *FAST_CRAWL
+                "crawl", "--mirror", server.url, "--db", str(db), *stamp, *FAST_CRAWL
             )
         # A degraded run (a page answering 500, a robots-refused URL) is part of the demo market.
         if code not in (0, 1):
