@@ -33,7 +33,8 @@ def crawl_once(site: mirror.Mirror, base: str, label: str) -> tuple[dict, dict, 
                                    "--registry", str(site.registry), "--db", str(db),
                                    "--concurrency", str(CONCURRENCY)])
     full = child_json(full_proc)
-    return bare, full, rss
+    # The crawl's memory includes its extraction worker process (wait4 sees only the child).
+    return bare, full, rss + full.get("workers_peak_rss_mb", 0.0)
 
 
 def run(quick: bool = False) -> list[Figure]:

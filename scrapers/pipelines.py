@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -179,7 +179,7 @@ def _plan_json(item: PlanObservation) -> str:
 
 
 class StorePipeline:
-    """Buffer the run's fetches, pages, plans and rejects; write them once when it closes.
+    """Buffer the run's fetches, pages (compressed), plans and rejects; write them once at close.
 
     The start write (running row, competitors) happens when the spider opens. The final
     write happens on `spider_closed`, after the finish reason is known, in one transaction.
@@ -232,11 +232,13 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchRecord):
-            self.fetches.append(item)
             if item.content_hash and item.body is not None and item.content_hash not in self.pages:
                 self.pages[item.content_hash] = writer.page_row(
                     item.content_hash, item.body, item.fetched_at
                 )
+            # The page is kept compressed (above); holding every raw body until the run ends
+            # would grow memory with the crawl. The item itself still carries its body on.
+            self.fetches.append(replace(item, body=None))
         elif isinstance(item, PlanObservation):
             self.observations.append(item)
         return item

@@ -61,6 +61,15 @@ SPIDER_CONTRACTS = {
     "scrapers.spiders.contracts.FixturePageContract": 10,
 }
 
+# Extraction runs in this many worker processes (scrapers/offload.py) once a crawl has at
+# least RATEBENCH_EXTRACT_POOL_MIN_PAGES pricing URLs; smaller crawls extract inline (a worker
+# takes about a second to start). 0 workers: always inline.
+RATEBENCH_EXTRACT_WORKERS = 1
+RATEBENCH_EXTRACT_POOL_MIN_PAGES = 100
+# The item pipelines are synchronous, so running a page's items "in parallel" gains nothing,
+# while Scrapy starts one asyncio task per slot for every response (100 by default).
+CONCURRENT_ITEMS = 1
+
 # Where the crawl writes; None means --db, else RATEBENCH_DB, else data/ratebench.duckdb.
 RATEBENCH_DB = None
 

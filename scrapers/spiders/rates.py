@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
@@ -17,6 +18,7 @@ from twisted.python.failure import Failure
 from scrapers import browser
 from scrapers.items import FetchRecord, PlanObservation
 from scrapers.middlewares import from_mirror, to_mirror
+from scrapers.offload import Extractor
 from scrapers.registry import DEFAULT_REGISTRY, Competitor, load_registry
 
 
@@ -99,13 +101,28 @@ class RatesSpider(scrapy.Spider):
         self.fetched_at = parse_instant(fetched_at) if fetched_at else None
         self.run_id = run_id or new_run_id()
         self.started_at = datetime.now(UTC)
+        self.extractor = Extractor(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RatesSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Settings are not frozen yet: install the Playwright handler only if a page needs it.
         browser.configure(crawler.settings, spider.competitors)
+        pages = sum(len(c.pricing_urls) for c in spider.competitors)
+        if pages >= crawler.settings.getint("RATEBENCH_EXTRACT_POOL_MIN_PAGES"):
+            spider.extractor = Extractor(crawler.settings.getint("RATEBENCH_EXTRACT_WORKERS"))
+        crawler.signals.connect(spider.extractor_open, signal=signals.spider_opened)
+        crawler.signals.connect(spider.extractor_close, signal=signals.spider_closed)
         return spider
+
+    def extractor_open(self) -> None:
+        self.extractor.start()
+
+    def extractor_close(self) -> None:
+        peak = self.extractor.worker_peak_rss_mb()
+        if peak is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value("ratebench/extract_worker_peak_rss_mb", round(peak, 1))
+        self.extractor.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for competitor in self.competitors:
@@ -139,7 +156,7 @@ class RatesSpider(scrapy.Spider):
         """The response URL in the real host's space (the mirror prefix removed)."""
         return from_mirror(url, self.mirror, scheme=urlsplit(real_url).scheme or "https")
 
-    def parse(self, response: Response) -> Iterator[FetchRecord | PlanObservation]:
+    async def parse(self, response: Response) -> AsyncIterator[FetchRecord | PlanObservation]:
         """Keep the page as evidence and yield its plans.
 
         @fixture ruby_pricing.html https://www.ruby.com/pricing/ ruby US USD
@@ -173,10 +190,8 @@ class RatesSpider(scrapy.Spider):
             record.error = f"not a text page (Content-Type {content_type or 'missing'!r})"
             yield record
             return
-        from scrapers.extraction import extract_plans  # the extraction package, lazily
-
         try:
-            extraction = extract_plans(
+            extraction = await self.extractor.extract(
                 response.text,
                 record.final_url or real_url,
                 country=meta.get("country"),

@@ -1,0 +1,107 @@
+"""Extraction off the reactor thread: a small process pool the `rates` spider awaits.
+
+Extraction is pure CPU (lxml, regexes), so on the reactor thread it stalls every download
+while it runs. In a worker process it runs on another core while the reactor keeps fetching;
+a thread would not help (the GIL). Small crawls stay inline: starting a worker costs about a
+second, more than it saves on a few dozen pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapers.extraction import Extraction
+
+logger = logging.getLogger(__name__)
+
+
+def _init_worker() -> None:
+    """Leave Ctrl-C to the crawl (it shuts down cleanly) and load extraction once, up front."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import scrapers.extraction  # noqa: F401 - the import is the warm-up
+
+
+def _extract(
+    html: str, url: str, country: str | None, currency: str | None
+) -> Extraction:
+    from scrapers.extraction import extract_plans
+
+    return extract_plans(html, url, country=country, currency=currency)
+
+
+def _ready() -> bool:
+    return True
+
+
+def _peak_rss_mb(_: object = None) -> float | None:
+    """This process's peak resident memory, MB (VmHWM: unlike ru_maxrss, not inherited from
+    the parent across fork and exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class Extractor:
+    """`extract_plans` inline, or in `workers` spawned processes once there are enough pages."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(0, workers)
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start the workers now, so they load while the first pages download."""
+        if self.workers and self.pool is None:
+            # spawn, not fork: the crawl process has threads (DuckDB, Twisted's pool) by now.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_init_worker
+            )
+            self.pool.submit(_ready)
+
+    async def extract(
+        self, html: str, url: str, *, country: str | None, currency: str | None
+    ) -> Extraction:
+        """The page's plans; raises what extraction raises (the spider records it)."""
+        if self.pool is None:
+            return _extract(html, url, country, currency)
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(_extract, html, url, country, currency))
+        except BrokenProcessPool:
+            # A worker died (killed, or crashed inside lxml): the pages it held fail, later
+            # ones get a fresh pool instead of failing with it (replaced once per breakage).
+            if self.pool is pool:
+                logger.error("extraction worker died on %s; starting a new one", url)
+                self.close(wait=False)
+                self.start()
+            raise
+
+    def worker_peak_rss_mb(self) -> float | None:
+        """The largest worker's peak memory so far (None inline or where /proc is missing)."""
+        if self.pool is None:
+            return None
+        try:
+            # One call per worker cannot be steered to each worker; with idle workers, a few
+            # calls reach most of them, and the largest answer is what matters.
+            peaks = list(self.pool.map(_peak_rss_mb, range(self.workers * 2), timeout=10))
+        except Exception:  # noqa: BLE001 - a figure for the stats, never worth failing a crawl
+            return None
+        known = [p for p in peaks if p is not None]
+        return max(known) if known else None
+
+    def close(self, *, wait: bool = True) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=True)
+            self.pool = None
