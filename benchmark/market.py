@@ -27,7 +27,13 @@ MONEY_PLACES = Decimal("0.0001")
 
 def compose(final: str, *ctes: str) -> str:
     """A query: the named SQL files as CTEs (named after their file), then `final`'s body."""
-    parts = [f"{name.rsplit('/', 1)[-1]} AS (\n{load_sql(name)}\n)" for name in ctes]
+    # A staging view read twice is re-read narrowly (projection pushdown) rather than copied
+    # whole into a temporary result: NOT MATERIALIZED.
+    parts = [
+        f"{name.rsplit('/', 1)[-1]} AS "
+        f"{'NOT MATERIALIZED ' if name.startswith('staging/') else ''}(\n{load_sql(name)}\n)"
+        for name in ctes
+    ]
     body = load_sql(final)
     if not parts:
         return body
@@ -493,6 +499,7 @@ def run_checks(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]
             "negative_prices": _rows(cur, load_sql("checks/negative_prices")),
             "currency_missing": _rows(cur, load_sql("checks/currency_missing")),
             "unpriced_plans": _rows(cur, load_sql("checks/unpriced_plans")),
+            "observations_without_fetch": _rows(cur, load_sql("checks/observations_without_fetch")),
             "overlapping_versions": _rows(cur, compose(
                 "checks/overlapping_versions", "staging/good_observations", "marts/rate_versions")),
         }

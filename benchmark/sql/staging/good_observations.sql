@@ -2,6 +2,11 @@
 -- 'degraded', minus, for a degraded run, the competitors it lists as degraded (their last good
 -- observations stay in force). A failed or empty fetch contributes no row, so it can never end
 -- a rate version or move a band.
+--
+-- Decided with small tables only: the run (one row per crawl) and the failed fetches (few), so
+-- the observations are read once with no join on their full width. Every observation comes
+-- from a fetch (the writer stores both in one transaction; checks/observations_without_fetch
+-- reports any that does not).
 SELECT
     o.run_id,
     o.competitor_id,
@@ -26,7 +31,8 @@ JOIN crawl_runs AS r ON r.run_id = o.run_id
 WHERE r.status IN ('ok', 'degraded')
   AND NOT (r.status = 'degraded'
            AND coalesce(list_contains(r.degraded_competitors, o.competitor_id), false))
-  AND EXISTS (
+  AND NOT EXISTS (
       SELECT 1 FROM fetches AS f
-      WHERE f.run_id = o.run_id AND f.competitor_id = o.competitor_id AND f.url = o.url AND f.ok
+      WHERE NOT f.ok AND f.run_id = o.run_id AND f.competitor_id = o.competitor_id
+        AND f.url = o.url
   )
