@@ -16,6 +16,9 @@ QUICK_PAGES = 30
 CONCURRENCY = 16
 TARGET_RATIO = 0.7
 TARGET_RSS_MB = 500
+# Each crawl pair runs this many times (bare, full, bare, full) and each side keeps its fastest
+# run: on a 2-core machine a single run swings by 2x with whatever else is running.
+REPEATS = 2
 
 
 def crawl_once(site: mirror.Mirror, base: str, label: str) -> tuple[dict, dict, float]:
@@ -44,12 +47,17 @@ def run(quick: bool = False) -> list[Figure]:
         site = mirror.build(pages)
         log(f"crawl: {pages} pages ({site.bytes_total / pages / 1024:.0f} KB average)")
         with mirror.serve(site.root) as base:
-            bare, full, rss = crawl_once(site, base, str(pages))
+            runs = [crawl_once(site, base, str(pages)) for _ in range(1 if quick else REPEATS)]
+        bare = max((r[0] for r in runs), key=lambda b: b["pages"] / b["seconds"])
+        full = max((r[1] for r in runs), key=lambda f: f["pages"] / f["seconds"])
+        peak = max(runs, key=lambda r: r[2])
+        rss, workers_rss = peak[2], peak[1].get("workers_peak_rss_mb", 0.0)
         bare_rate = bare["pages"] / bare["seconds"]
         full_rate = full["pages"] / full["seconds"]
         ratio = full_rate / bare_rate
         complete = full["pages"] == pages and bare["pages"] == pages
-        note = (f"bare {bare['pages']} pages in {bare['seconds']:.2f} s; full {full['pages']} ok, "
+        note = (f"best of {len(runs)}: bare {bare['pages']} pages in {bare['seconds']:.2f} s; "
+                f"full {full['pages']} ok, "
                 f"{full.get('failed', 0)} failed, {full['plans']} plans, {full['rejects']} "
                 f"rejects, run {full['status']}, {full['seconds']:.2f} s")
         if not complete:
@@ -62,5 +70,7 @@ def run(quick: bool = False) -> list[Figure]:
         figures.append(Figure(
             "crawl: peak memory (RSS)", size, f"{rss / bare['peak_rss_mb']:.1f}x bare Scrapy",
             f"{rss:.0f} MB (bare {bare['peak_rss_mb']:.0f} MB)", f"< {TARGET_RSS_MB} MB",
-            rss < TARGET_RSS_MB))
+            rss < TARGET_RSS_MB,
+            f"crawl process {rss - workers_rss:.0f} MB + extraction worker(s) {workers_rss:.0f} MB "
+            "(their own VmHWM), the larger of the runs"))
     return figures

@@ -82,9 +82,9 @@ def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str,
         "pages": outcome.pages_ok, "failed": outcome.pages_failed, "plans": outcome.plans,
         "rejects": outcome.rejects, "status": outcome.status, "seconds": outcome.seconds,
         "errors": outcome.errors[:5],
-        # The extraction worker's own peak (its VmHWM; its ru_maxrss would count the crawl
-        # process's pages it saw while forking). 0 when extraction ran inline.
-        "workers_peak_rss_mb": outcome.stats.get("ratebench/extract_worker_peak_rss_mb") or 0.0,
+        # The extraction workers' own peaks, summed (VmHWM; their ru_maxrss would count the
+        # crawl process's pages they saw while forking). 0 when extraction ran inline.
+        "workers_peak_rss_mb": outcome.stats.get("ratebench/extract_workers_peak_rss_mb") or 0.0,
     }
 
 

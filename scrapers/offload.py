@@ -40,11 +40,11 @@ def _ready() -> bool:
     return True
 
 
-def _peak_rss_mb(_: object = None) -> float | None:
-    """This process's peak resident memory, MB (VmHWM: unlike ru_maxrss, not inherited from
+def _peak_rss_mb(pid: int) -> float | None:
+    """A process's peak resident memory, MB (VmHWM: unlike ru_maxrss, not carried over from
     the parent across fork and exec)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
@@ -88,18 +88,14 @@ class Extractor:
                 self.start()
             raise
 
-    def worker_peak_rss_mb(self) -> float | None:
-        """The largest worker's peak memory so far (None inline or where /proc is missing)."""
+    def workers_peak_rss_mb(self) -> float | None:
+        """The workers' peak memory, summed (None inline or where /proc is missing)."""
         if self.pool is None:
             return None
-        try:
-            # One call per worker cannot be steered to each worker; with idle workers, a few
-            # calls reach most of them, and the largest answer is what matters.
-            peaks = list(self.pool.map(_peak_rss_mb, range(self.workers * 2), timeout=10))
-        except Exception:  # noqa: BLE001 - a figure for the stats, never worth failing a crawl
-            return None
+        # The pool's workers are this process's multiprocessing children (it starts no other).
+        peaks = [_peak_rss_mb(p.pid) for p in multiprocessing.active_children() if p.pid]
         known = [p for p in peaks if p is not None]
-        return max(known) if known else None
+        return sum(known) if known else None
 
     def close(self, *, wait: bool = True) -> None:
         if self.pool is not None:

@@ -119,9 +119,9 @@ class RatesSpider(scrapy.Spider):
         self.extractor.start()
 
     def extractor_close(self) -> None:
-        peak = self.extractor.worker_peak_rss_mb()
+        peak = self.extractor.workers_peak_rss_mb()
         if peak is not None and self.crawler.stats is not None:
-            self.crawler.stats.set_value("ratebench/extract_worker_peak_rss_mb", round(peak, 1))
+            self.crawler.stats.set_value("ratebench/extract_workers_peak_rss_mb", round(peak, 1))
         self.extractor.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

@@ -41,7 +41,7 @@ def test_worker_extraction_stores_the_same_plans_as_inline(tmp_path: Path) -> No
 
     def worker_peak(db: Path) -> object:
         stats = json.loads(query(db, "SELECT stats FROM crawl_runs")[0][0])
-        return stats.get("ratebench/extract_worker_peak_rss_mb")
+        return stats.get("ratebench/extract_workers_peak_rss_mb")
 
     # The worker really ran (it reported its own memory); inline crawls start none.
     peak = worker_peak(pooled_db)
