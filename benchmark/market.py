@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -209,14 +209,33 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def materialized_latest_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether mart_latest_plans (built by `ratebench rebuild`) stands for the latest good run."""
+    try:
+        rows = con.execute(load_sql("marts/latest_plans_fresh")).fetchall()
+    except duckdb.CatalogException:  # never rebuilt: no such table
+        return False
+    return bool(rows and rows[0][2])
+
+
+def latest_plans_arrow(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None = None
+) -> pa.Table:
+    """Latest-plan rows as Arrow: the materialized mart when fresh and as_of is None, else
+    computed live from the observations."""
+    if as_of is None and materialized_latest_fresh(con):
+        return con.sql("SELECT * FROM mart_latest_plans").to_arrow_table()
+    sql = compose("marts/latest_plans", "staging/good_observations")
+    return con.sql(sql, params={"as_of": as_of}).to_arrow_table()
+
+
 def latest_plans(
     con: duckdb.DuckDBPyConnection,
     as_of: date | datetime | str | None = None,
     competitor_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every competitor's latest good rate card (one row per plan) as of an instant."""
-    rows = _rows(con, compose("marts/latest_plans", "staging/good_observations"),
-                 {"as_of": as_instant(as_of)})
+    rows = latest_plans_arrow(con, as_instant(as_of)).to_pylist()
     if competitor_id is not None:
         rows = [r for r in rows if r["competitor_id"] == competitor_id]
     rows.sort(key=lambda r: (r["competitor_id"], r["url"], r["unit"], r["plan_name"] or ""))
@@ -304,15 +323,84 @@ def price_competitors(
     return out
 
 
+def _billed_table(plans: pa.Table, usage: Usage) -> pa.Table:
+    """The profile's expected billed minutes at every billing increment the plans use."""
+    increments = {60}
+    for column in ("billing_increment_seconds", "competitor_increment_seconds"):
+        increments |= {v for v in plans.column(column).to_pylist() if v}
+    ordered = sorted(increments)
+    return pa.table({
+        "increment_seconds": pa.array(ordered, pa.int32()),
+        "billed_minutes": pa.array([usage.billed_minutes(i) for i in ordered],
+                                   pa.decimal128(24, 6)),
+    })
+
+
+def price_plans_sql(
+    con: duckdb.DuckDBPyConnection,
+    plans: pa.Table,
+    profile: Profile,
+    fx: FxTable,
+    currency: str = "USD",
+    usage: Usage | None = None,
+) -> pa.Table:
+    """marts/profile_prices over latest-plan rows carrying as_of_key and fx_day columns: one
+    row per (as_of_key, competitor) with its cheapest plan for the profile, as Arrow."""
+    usage = usage or usage_for(profile)
+    cur = con.cursor()
+    try:
+        cur.register("plan_rows", plans)
+        cur.register("billed", _billed_table(plans, usage))
+        cur.register("fx_table", fx.arrow())
+        return cur.sql(
+            load_sql("marts/profile_prices"),
+            params={
+                "calls": usage.calls,
+                "talk_minutes": str(usage.talk_minutes),
+                "seats": str(usage.seats) if usage.seats else None,
+                "dedicated_seats": usage.dedicated_seats,
+                "staffed_hours": str(usage.staffed_hours),
+                "yearly": profile.billing == "yearly",
+                "currency": currency,
+            },
+        ).to_arrow_table()
+    finally:
+        cur.close()
+
+
+def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
+    n = plans.num_rows
+    return plans.append_column(
+        "as_of_key", pa.array([instant] * n, pa.timestamp("us", tz="UTC"))
+    ).append_column(
+        "fx_day", pa.array([instant.date() if instant else None] * n, pa.date32())
+    )
+
+
+def prices_from_arrow(table: pa.Table) -> list[CompetitorPrice]:
+    """CompetitorPrice objects from marts/profile_prices rows."""
+    out = []
+    for row in table.to_pylist():
+        row.pop("as_of_key", None)
+        row["verticals"] = tuple(row["verticals"] or ())
+        row["lines"] = tuple(row["lines"] or ())
+        if row["reason"] == "":
+            row["reason"] = None
+        out.append(CompetitorPrice(**row))
+    return out
+
+
 def competitor_prices(
     con: duckdb.DuckDBPyConnection,
     profile: Profile,
     as_of: date | datetime | str | None = None,
     currency: str = "USD",
 ) -> list[CompetitorPrice]:
-    """Each competitor's effective monthly cost for the profile (one row per competitor)."""
+    """Each competitor's effective monthly cost for the profile (one row per competitor), priced
+    in SQL (marts/profile_prices); `price_competitors` is the Python reference."""
     instant = as_instant(as_of)
-    return price_competitors(latest_plans(con, instant), profile, FxTable.load(con), currency, instant)
+    plans = _with_instant(latest_plans_arrow(con, instant), instant)
+    return prices_from_arrow(price_plans_sql(con, plans, profile, FxTable.load(con), currency))
 
 
 _DECIMAL = pa.decimal128(18, 6)
@@ -354,31 +442,14 @@ def band_from_prices(
     cur = con.cursor()
     try:
         cur.register("competitor_prices", _prices_arrow(prices))
-        members = _rows(cur, load_sql("marts/segment_prices"), segment.params())
+        members = _rows(cur, compose("marts/segment_members", "marts/segment_prices"),
+                        segment.params())
         row = _rows(cur, compose("marts/profile_bands", "marts/segment_prices"), segment.params())[0]
     finally:
         cur.close()
     ids = {m["competitor_id"] for m in members}
-    oldest = row["oldest_observed_at"]
-    reference = as_of or datetime.now(UTC)
-    age = None
-    if oldest is not None:
-        age = round((reference - oldest).total_seconds() / 86400, 2)
-    return Band(
-        segment=segment,
-        as_of=as_of,
-        currency=currency,
-        min_count=min_count,
-        n_priced=row["n_priced"],
-        n_quote_only=row["n_quote_only"],
-        n_unpriced=row["n_unpriced"],
-        monthly_cost=Quantiles.from_list(row["monthly_cost_q"]),
-        per_call=Quantiles.from_list(row["per_call_q"]),
-        per_minute=Quantiles.from_list(row["per_minute_q"]),
-        per_seat_month=Quantiles.from_list(row["per_seat_month_q"]),
-        oldest_observation_age_days=age,
-        competitors=tuple(p for p in prices if p.competitor_id in ids),
-    )
+    return _band(segment, as_of, currency, min_count, row,
+                 [p for p in prices if p.competitor_id in ids])
 
 
 def profile_band(
@@ -403,9 +474,87 @@ def band_history(
     dates: list[date | datetime | str],
     min_count: int = DEFAULT_MIN_COUNT,
     currency: str = "USD",
+    *,
+    members: bool = True,
 ) -> list[Band]:
-    """The profile's band as it stood at each date (for drawing its history)."""
-    return [profile_band(con, profile, segment, d, min_count, currency) for d in dates]
+    """The profile's band as it stood at each date (for drawing its history), all dates in one
+    pass: latest plans per date (marts/latest_plans_history), priced once, quantiles per date.
+    `members=False` leaves each Band's competitors empty (a chart needs only the quantiles)."""
+    instants = [as_instant(d) for d in dates]
+    if not instants:
+        return []
+    segment = segment or Segment.for_profile(profile)
+    distinct = sorted(set(instants))  # type: ignore[type-var]
+    cur = con.cursor()
+    try:
+        cur.register("band_dates", pa.table({
+            "as_of_key": pa.array(distinct, pa.timestamp("us", tz="UTC")),
+            # FX converts on the instant's own calendar date, as FxTable.convert does.
+            "fx_day": pa.array([i.date() for i in distinct], pa.date32()),
+        }))
+        fetches = cur.sql(load_sql("marts/latest_fetches_history")).to_arrow_table()
+        cur.register("latest_fetches", fetches)
+        stamps = [t for t in fetches.column("fetched_at").to_pylist() if t is not None]
+        # An observation carries its fetch's time; a day's slack costs nothing and is safe.
+        since = min(stamps) - timedelta(days=1) if stamps else datetime.now(UTC)
+        plans = cur.sql(load_sql("marts/latest_plans_history"),
+                        params={"since": since}).to_arrow_table()
+    finally:
+        cur.close()
+    priced = price_plans_sql(con, plans, profile, FxTable.load(con), currency)
+    cur = con.cursor()
+    try:
+        cur.register("competitor_prices", priced)
+        rows = _rows(cur, compose("marts/profile_band_history", "marts/segment_prices"),
+                     segment.params())
+        in_segment = (cur.sql(compose("marts/segment_members_history", "marts/segment_prices"),
+                              params=segment.params()).to_arrow_table() if members else None)
+    finally:
+        cur.close()
+    by_instant = {r["as_of_key"]: r for r in rows}
+    all_prices: dict[Any, list[CompetitorPrice]] = defaultdict(list)
+    if in_segment is not None:
+        for key, price in zip(in_segment.column("as_of_key").to_pylist(),
+                              prices_from_arrow(in_segment), strict=True):
+            all_prices[key].append(price)
+    empty = {"n_priced": 0, "n_quote_only": 0, "n_unpriced": 0, "monthly_cost_q": None,
+             "per_call_q": None, "per_minute_q": None, "per_seat_month_q": None,
+             "oldest_observed_at": None}
+    return [
+        _band(segment, instant, currency, min_count, by_instant.get(instant, empty),
+              all_prices.get(instant, []))
+        for instant in instants
+    ]
+
+
+def _band(
+    segment: Segment,
+    as_of: datetime | None,
+    currency: str,
+    min_count: int,
+    row: dict[str, Any],
+    members: list[CompetitorPrice],
+) -> Band:
+    oldest = row["oldest_observed_at"]
+    reference = as_of or datetime.now(UTC)
+    age = None
+    if oldest is not None:
+        age = round((reference - oldest).total_seconds() / 86400, 2)
+    return Band(
+        segment=segment,
+        as_of=as_of,
+        currency=currency,
+        min_count=min_count,
+        n_priced=row["n_priced"],
+        n_quote_only=row["n_quote_only"],
+        n_unpriced=row["n_unpriced"],
+        monthly_cost=Quantiles.from_list(row["monthly_cost_q"]),
+        per_call=Quantiles.from_list(row["per_call_q"]),
+        per_minute=Quantiles.from_list(row["per_minute_q"]),
+        per_seat_month=Quantiles.from_list(row["per_seat_month_q"]),
+        oldest_observation_age_days=age,
+        competitors=tuple(members),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,3 +6,9 @@ CREATE TABLE IF NOT EXISTS engine_builds (
     changes         INTEGER NOT NULL,
     check_failures  JSON
 );
+-- The crawl run mart_latest_plans was built from (one row); the API reads mart_latest_plans only
+-- while this is still the latest good run (marts/latest_plans_fresh), else computes live.
+CREATE TABLE IF NOT EXISTS mart_latest_plans_source (
+    source_run_id   VARCHAR,
+    built_at        TIMESTAMPTZ NOT NULL
+);

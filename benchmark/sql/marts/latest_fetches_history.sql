@@ -1,0 +1,24 @@
+-- For every instant in `band_dates` (as_of_key, with its FX day fx_day) and every registry URL: its latest good,
+-- non-empty fetch at or before that instant (one ASOF join). marts/latest_plans_history reads
+-- the plans of these fetches.
+WITH good_fetches AS (
+    SELECT f.run_id, f.competitor_id, f.url, f.fetched_at, f.plans_found
+    FROM fetches AS f
+    JOIN crawl_runs AS r ON r.run_id = f.run_id
+    WHERE f.ok
+      AND r.status IN ('ok', 'degraded')
+      AND NOT (r.status = 'degraded'
+               AND coalesce(list_contains(r.degraded_competitors, f.competitor_id), false))
+),
+nonempty AS (
+    SELECT * FROM good_fetches WHERE plans_found > 0
+),
+wanted AS (
+    SELECT d.as_of_key, d.fx_day, k.competitor_id, k.url
+    FROM (SELECT DISTINCT competitor_id, url FROM nonempty) AS k
+    CROSS JOIN band_dates AS d
+)
+SELECT w.as_of_key, w.fx_day, n.competitor_id, n.url, n.run_id, n.fetched_at
+    FROM wanted AS w
+    ASOF JOIN nonempty AS n
+        ON n.competitor_id = w.competitor_id AND n.url = w.url AND n.fetched_at <= w.as_of_key

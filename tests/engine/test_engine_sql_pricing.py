@@ -1,0 +1,131 @@
+"""Profile pricing in SQL (marts/profile_prices) agrees with the Python reference
+(benchmark.normalize via market.price_competitors) to the cent; the materialized latest plans
+are used only while fresh; band history in one pass equals one band per date."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmark.config import profile_from_dict
+from benchmark.fx import FxTable
+from benchmark.market import (
+    as_instant,
+    band_history,
+    competitor_prices,
+    latest_plans,
+    materialized_latest_fresh,
+    price_competitors,
+    profile_band,
+)
+from benchmark.rebuild import rebuild
+
+D = Decimal
+CENT = D("0.01")
+
+PROFILES = {
+    "small, exact minutes": {"calls_per_month": 100, "average_handle_seconds": 60,
+                             "call_length_cv": 0},
+    "lognormal 150 s": {"calls_per_month": 400, "average_handle_seconds": 150},
+    "short calls, yearly": {"calls_per_month": 900, "average_handle_seconds": 47,
+                            "call_length_cv": D("0.6"), "billing": "yearly"},
+    "call center 24/7": {"calls_per_month": 12000, "average_handle_seconds": 240,
+                         "coverage": "24/7", "service_type": "call_center"},
+    "big bundle user": {"calls_per_month": 3000, "average_handle_seconds": 95,
+                        "call_length_cv": D("1.4")},
+}
+
+
+def make_profile(fields: dict[str, object]):
+    return profile_from_dict({"profile": {"name": "p", **fields}})
+
+
+def cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@pytest.mark.parametrize("as_of", [None, "2026-09-10"])
+@pytest.mark.parametrize("currency", ["USD", "GBP"])
+def test_sql_prices_equal_python_reference(
+    market_con: duckdb.DuckDBPyConnection, name: str, as_of: str | None, currency: str
+) -> None:
+    profile = make_profile(PROFILES[name])
+    instant = as_instant(as_of)
+    reference = price_competitors(latest_plans(market_con, instant), profile,
+                                  FxTable.load(market_con), currency, instant)
+    got = competitor_prices(market_con, profile, as_of, currency)
+    assert [p.competitor_id for p in got] == [p.competitor_id for p in reference]
+    assert sum(p.status == "priced" for p in got) >= 5  # a market, not an empty table
+    for sql, py in zip(got, reference, strict=True):
+        where = f"{sql.competitor_id} ({name})"
+        assert sql.status == py.status, where
+        assert (sql.plan_name, sql.unit, sql.native_currency) == (
+            py.plan_name, py.unit, py.native_currency), where
+        for key in ("monthly_cost", "per_call", "per_minute", "per_seat_month",
+                    "native_monthly_cost"):
+            assert cents(getattr(sql, key)) == cents(getattr(py, key)), (where, key)
+        assert sql.observed_at == py.observed_at, where
+        assert (sql.url, sql.evidence, sql.reason) == (py.url, py.evidence, py.reason), where
+        assert sql.lines == py.lines, where
+
+
+def test_unpriceable_plans_are_flagged_with_the_reference_reason(
+    market_con: duckdb.DuckDBPyConnection,
+) -> None:
+    # 20,000 calls overflow every bundle; plans without an overage rate cannot price it.
+    profile = make_profile({"calls_per_month": 20000, "average_handle_seconds": 120})
+    got = {p.competitor_id: p for p in competitor_prices(market_con, profile)}
+    reference = {p.competitor_id: p for p in price_competitors(
+        latest_plans(market_con), profile, FxTable.load(market_con))}
+    unpriced = [cid for cid, p in got.items() if p.status == "unpriced"]
+    assert unpriced, "expected a competitor whose bundles cannot price 20,000 calls"
+    for cid in unpriced:
+        assert "no per-minute overage rate is published" in (got[cid].reason or "")
+        assert got[cid].reason == reference[cid].reason
+    assert {cid for cid, p in got.items() if p.status == "quote_only"} == {
+        cid for cid, p in reference.items() if p.status == "quote_only"} != set()
+
+
+def test_materialized_latest_plans_used_only_while_fresh(market_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(market_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        live = latest_plans(con)
+        assert not materialized_latest_fresh(con)  # never rebuilt
+        result = rebuild(con)
+        assert result.latest_plans == len(live) > 0
+        assert materialized_latest_fresh(con)
+        assert latest_plans(con) == live
+        # Tamper with the copy: a fresh mart is what the API reads.
+        con.execute("UPDATE mart_latest_plans SET price = price + 1 WHERE unit = 'month'")
+        bumped = latest_plans(con)
+        assert bumped != live
+        # A newer good run makes the mart stale: live again, untouched by the tampering.
+        con.execute("INSERT INTO crawl_runs (run_id, started_at, finished_at, status) "
+                    "VALUES ('run-9', TIMESTAMPTZ '2026-11-01 00:00:00+00', "
+                    "TIMESTAMPTZ '2026-11-01 00:10:00+00', 'ok')")
+        assert not materialized_latest_fresh(con)
+        assert latest_plans(con) == live
+    finally:
+        con.close()
+
+
+def test_band_history_in_one_pass_equals_one_band_per_date(
+    market_con: duckdb.DuckDBPyConnection,
+) -> None:
+    profile = make_profile(PROFILES["lognormal 150 s"])
+    dates = ["2026-08-01", "2026-09-10", "2026-09-20", "2026-10-05", "2026-12-01", "2026-09-10"]
+    history = band_history(market_con, profile, None, dates)
+    assert len(history) == len(dates)
+    assert sum(b.n_priced for b in history) > 0
+    for day, band in zip(dates, history, strict=True):
+        single = profile_band(market_con, profile, None, day)
+        assert band.to_json() == single.to_json(), day
+        assert [c.to_json() for c in band.competitors] == [
+            c.to_json() for c in single.competitors], day
