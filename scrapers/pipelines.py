@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -190,7 +191,10 @@ class StorePipeline:
         self.fetches: list[FetchRecord] = []
         self.observations: list[PlanObservation] = []
         self.rejects: list[tuple[PlanObservation, str]] = []
-        self.pages: dict[str, dict[str, Any]] = {}
+        # Page rows by content hash, compressed on a thread: zlib lets go of the GIL, so the
+        # compression of one page overlaps the reactor's work on the next.
+        self.pages: dict[str, Future[dict[str, Any]]] = {}
+        self.compressor = ThreadPoolExecutor(1, thread_name_prefix="ratebench-gzip")
         self.db: str | None = None
         self.started = False
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -233,8 +237,8 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, FetchRecord):
             if item.content_hash and item.body is not None and item.content_hash not in self.pages:
-                self.pages[item.content_hash] = writer.page_row(
-                    item.content_hash, item.body, item.fetched_at
+                self.pages[item.content_hash] = self.compressor.submit(
+                    writer.page_row, item.content_hash, item.body, item.fetched_at
                 )
             # The page is kept compressed (above); holding every raw body until the run ends
             # would grow memory with the crawl. The item itself still carries its body on.
@@ -292,7 +296,7 @@ class StorePipeline:
             finished_at=datetime.now(UTC),
             status=status,
             finish_reason=reason,
-            pages=list(self.pages.values()),
+            pages=[page.result() for page in self.pages.values()],
             fetches=[_row(f, skip="body") for f in self.fetches],
             observations=[_observation_row(o) for o in kept],
             rejects=[
@@ -314,6 +318,7 @@ class StorePipeline:
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.compressor.shutdown(wait=True)
         if not self.started:
             return
         batch = self.build_batch(reason)
