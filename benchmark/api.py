@@ -34,11 +34,16 @@ Costs and prices:
                      unit="minutes", beat_by_pct=5, as_of=None, min_count=5) -> RateCard
     renewals(con, contracts_path, costs, *, within_days=60, today=None, strategy="match",
              min_count=5) -> list[Renewal]
+    market_position(con, profile, costs, strategy="match", *, segment=None, min_count=5)
+        -> MarketPosition (prices, band, recommendation): one pricing of the market shared by
+        the band and the recommendation (the dashboard's Market view)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -53,6 +58,7 @@ from benchmark.market import (
     Quantiles,
     RateBand,
     Segment,
+    band_from_prices,
     band_history,
     competitor_prices,
     latest_plans,
@@ -81,6 +87,38 @@ def latest_rate_cards(
     return latest_plans(con, as_of, competitor_id)
 
 
+@dataclass(frozen=True, slots=True)
+class MarketPosition:
+    """Every competitor's price for a profile, the band of a segment, and our recommendation,
+    all from one pricing of the market."""
+
+    prices: tuple[CompetitorPrice, ...]
+    band: Band
+    recommendation: Recommendation
+
+
+def market_position(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    costs: Costs,
+    strategy: str = "match",
+    *,
+    segment: Segment | None = None,
+    min_count: int = 5,
+    beat_competitors: tuple[str, ...] = (),
+    beat_by_pct: Decimal | float | str = Decimal(5),
+) -> MarketPosition:
+    """Prices once (in the cost model's currency), then the segment's band and the
+    recommendation from those prices."""
+    prices = competitor_prices(con, profile, currency=costs.currency)
+    band = band_from_prices(con, prices, segment or Segment.for_profile(profile),
+                            min_count=min_count, currency=costs.currency)
+    rec = recommend(con, profile, costs, strategy, segment=segment, min_count=min_count,
+                    beat_competitors=beat_competitors, beat_by_pct=beat_by_pct,
+                    prices=prices, band=band)
+    return MarketPosition(tuple(prices), band, rec)
+
+
 def staffing(
     calls_per_hour: float,
     aht_seconds: float,
@@ -98,6 +136,7 @@ __all__ = [
     "ConfigError",
     "CostSummary",
     "Costs",
+    "MarketPosition",
     "Profile",
     "Quantiles",
     "RateBand",
@@ -115,6 +154,7 @@ __all__ = [
     "latest_rate_cards",
     "load_costs",
     "load_profile",
+    "market_position",
     "profile_band",
     "rate_card_bands",
     "rate_changes",

@@ -130,13 +130,19 @@ def choose_band(
     as_of: datetime | None,
     min_count: int,
     currency: str,
+    known: Band | None = None,
 ) -> tuple[Band, bool]:
-    """The first band with enough competitors, widening from the profile's segment."""
+    """The first band with enough competitors, widening from the profile's segment. `known`, a
+    band already computed from the same prices, is reused for its segment instead of redone."""
     chain = [segment] if segment is not None else Segment.for_profile(profile).widened()
     band = None
     for candidate in chain:
-        band = band_from_prices(con, prices, candidate, as_of=as_of, min_count=min_count,
-                                currency=currency)
+        if (known is not None and known.segment == candidate and known.min_count == min_count
+                and known.currency == currency):
+            band = known
+        else:
+            band = band_from_prices(con, prices, candidate, as_of=as_of, min_count=min_count,
+                                    currency=currency)
         if band.sufficient:
             return band, candidate != chain[0]
     assert band is not None
@@ -245,8 +251,11 @@ def recommend(
     min_count: int = DEFAULT_MIN_COUNT,
     client_sales_per_month: Decimal | None = None,
     prices: list[CompetitorPrice] | None = None,
+    band: Band | None = None,
 ) -> Recommendation:
-    """A price for the profile by strategy, in the cost model's currency."""
+    """A price for the profile by strategy, in the cost model's currency. `prices` (from
+    competitor_prices) and `band` (from profile_band on those prices), when the caller already
+    has them for this profile, as_of and currency, are reused rather than recomputed."""
     if strategy not in STRATEGIES:
         raise RecommendationError(f"strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
     beat_by = Decimal(str(beat_by_pct))
@@ -258,7 +267,8 @@ def recommend(
     instant = as_instant(as_of)
     if prices is None:
         prices = competitor_prices(con, profile, instant, currency)
-    band, widened = choose_band(con, prices, profile, segment, instant, min_count, currency)
+    band, widened = choose_band(con, prices, profile, segment, instant, min_count, currency,
+                                known=band)
 
     seats = profile_seats(costs, profile)
     per_seat_cost = cost_per_seat_month(costs)

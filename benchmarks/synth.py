@@ -1,6 +1,7 @@
 """A synthetic market database generated inside DuckDB (benchmarks/sql/synth_market.sql).
 
 `competitors` x 10 plans x `nights` observations, one good crawl per night; sizes are exact.
+The build ends with `benchmark.rebuild.rebuild` (as the scheduler does after a good crawl).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmark.rebuild import rebuild
 from benchmark.store import init_db
 from benchmarks.harness import SQL
 
@@ -40,6 +42,9 @@ def build_market(path: Path, competitors: int, nights: int) -> Path:
             wanted = set(re.findall(r"\$([a-z_]+)", statement))
             con.execute(statement, {k: v for k, v in values.items() if k in wanted})
         con.commit()
+        # What the scheduler does after every good crawl: materialize the engine's marts
+        # (mart_latest_plans is what profile prices, bands and recommendations read).
+        rebuild(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()

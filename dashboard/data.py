@@ -251,6 +251,33 @@ def _profile_band(
     )
 
 
+def market_position(
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    segment: api.Segment | None,
+    min_count: int,
+) -> api.MarketPosition:
+    """Competitor prices, the segment's band and our recommendation from one pricing."""
+    return _market_position(_require(), profile, costs, strategy, segment, min_count)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _market_position(
+    db: DbStamp,
+    profile: api.Profile,
+    costs: api.Costs,
+    strategy: str,
+    segment: api.Segment | None,
+    min_count: int,
+) -> api.MarketPosition:
+    return read(
+        db,
+        lambda con: api.market_position(con, profile, costs, strategy, segment=segment,
+                                        min_count=min_count),
+    )
+
+
 def band_dates(limit: int = 30) -> list[datetime]:
     """The instants at which a crawl delivered data (newest `limit`), oldest first."""
     frame = _frame(_require(), "band_dates", (("limit", limit),))
@@ -279,8 +306,10 @@ def _band_history(
 ) -> list[api.Band]:
     return read(
         db,
+        # The history chart draws quantiles only: no per-competitor rows.
         lambda con: api.band_history(
-            con, profile, segment, list(dates), min_count=min_count, currency=currency
+            con, profile, segment, list(dates), min_count=min_count, currency=currency,
+            members=False,
         ),
     )
 

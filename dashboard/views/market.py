@@ -36,9 +36,10 @@ def render() -> None:
                f"{profile.average_handle_seconds} s average, {profile.coverage}. "
                f"Our price uses the cost model in examples/costs.toml.")
 
-    band = ui.guarded(lambda: data.profile_band(profile, segment, min_count, costs.currency))
-    rec = ui.guarded(lambda: data.recommend(profile, costs, strategy, segment=segment,
-                                            min_count=min_count))
+    # One pricing of the market feeds the band, our price and the heatmap.
+    position = ui.guarded(lambda: data.market_position(profile, costs, strategy, segment,
+                                                       min_count))
+    band, rec = position.band, position.recommendation
     currency = costs.currency
 
     cols = st.columns(5)
@@ -87,8 +88,7 @@ def render() -> None:
     st.subheader("Price per unit by segment and competitor")
     measure = st.selectbox("Measure", list(charts.MEASURES), format_func=charts.MEASURES.get,
                            key="market-measure")
-    everyone = ui.guarded(lambda: data.competitor_prices(profile, currency))
-    st.altair_chart(charts.heatmap(everyone, measure, currency), width="stretch")
+    st.altair_chart(charts.heatmap(list(position.prices), measure, currency), width="stretch")
 
     st.subheader("Competitors in this segment")
     ui.table(prices_frame(members), places={"per minute": 4, "per call": 4})

@@ -129,3 +129,21 @@ def test_band_history_in_one_pass_equals_one_band_per_date(
         assert band.to_json() == single.to_json(), day
         assert [c.to_json() for c in band.competitors] == [
             c.to_json() for c in single.competitors], day
+
+
+@pytest.mark.parametrize("strategy", ["match", "beat", "premium"])
+def test_market_position_reuses_prices_and_band_with_the_same_answer(
+    market_con: duckdb.DuckDBPyConnection, strategy: str
+) -> None:
+    from benchmark import api
+
+    root = Path(__file__).resolve().parents[2]
+    costs = api.load_costs(root / "examples" / "costs.toml")
+    profile = make_profile(PROFILES["lognormal 150 s"])
+    position = api.market_position(market_con, profile, costs, strategy)
+    alone = api.recommend(market_con, profile, costs, strategy)
+    assert position.recommendation.to_json() == alone.to_json()
+    assert alone.band is not None and position.band.to_json() == alone.band.to_json()
+    assert position.band.sufficient  # the reused band is a real one
+    assert len(position.prices) == len(competitor_prices(market_con, profile,
+                                                         currency=costs.currency))

@@ -114,29 +114,32 @@ converted AS (
             ELSE CAST(n.native_cost * f.usd_per_unit AS DOUBLE) / CAST(t.usd_per_unit AS DOUBLE)
         END AS target_cost
     FROM native AS n
-    LEFT JOIN fx_on AS f ON f.fx_day IS NOT DISTINCT FROM n.fx_day AND f.currency = n.currency
-    LEFT JOIN fx_on AS t ON t.fx_day IS NOT DISTINCT FROM n.fx_day AND t.currency = n.target
+    LEFT JOIN fx_on AS f
+        ON coalesce(f.fx_day, DATE '0001-01-01') = coalesce(n.fx_day, DATE '0001-01-01')
+       AND f.currency = n.currency
+    LEFT JOIN fx_on AS t
+        ON coalesce(t.fx_day, DATE '0001-01-01') = coalesce(n.fx_day, DATE '0001-01-01')
+       AND t.currency = n.target
 ),
-ranked AS (
+-- The cheapest plan per competitor by aggregation (arg_min over a sort key), not a window: many
+-- tiny partitions make a window far slower. Ties go by plan name, then URL and unit.
+best AS (
     SELECT
-        c.*,
-        row_number() OVER (
-            PARTITION BY c.as_of_key, c.competitor_id
-            ORDER BY c.target_cost IS NULL, c.target_cost, coalesce(c.plan_name, ''),
-                     c.url, c.unit, c.plan_name
-        ) AS rank_in_competitor
+        c.as_of_key,
+        c.competitor_id,
+        arg_min(c, (c.target_cost IS NULL, c.target_cost, coalesce(c.plan_name, ''), c.url,
+                    c.unit)) AS chosen,
+        count(c.target_cost) AS n_priced_plans,
+        bool_and(c.unit = 'quote') AS all_quote,
+        max(c.fetched_at) AS last_fetched_at,
+        array_to_string(list_sort(list_distinct(list(c.reason) FILTER (WHERE c.reason IS NOT NULL))),
+                        '; ') AS reasons
     FROM converted AS c
+    GROUP BY c.as_of_key, c.competitor_id
 ),
-per_competitor AS (
-    SELECT
-        as_of_key,
-        competitor_id,
-        count(target_cost) AS n_priced_plans,
-        bool_and(unit = 'quote') AS all_quote,
-        max(fetched_at) AS last_fetched_at,
-        string_agg(DISTINCT reason, '; ' ORDER BY reason) AS reasons
-    FROM converted
-    GROUP BY as_of_key, competitor_id
+flat AS (
+    SELECT unnest(b.chosen), b.n_priced_plans, b.all_quote, b.last_fetched_at, b.reasons
+    FROM best AS b
 )
 SELECT
     r.as_of_key,
@@ -146,26 +149,26 @@ SELECT
     r.delivery,
     r.country,
     coalesce(r.verticals, []) AS verticals,
-    CASE WHEN pc.n_priced_plans > 0 THEN 'priced'
-         WHEN pc.all_quote THEN 'quote_only'
+    CASE WHEN r.n_priced_plans > 0 THEN 'priced'
+         WHEN r.all_quote THEN 'quote_only'
          ELSE 'unpriced' END AS status,
     r.target AS currency,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.plan_name END AS plan_name,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.unit END AS unit,
+    CASE WHEN r.n_priced_plans > 0 THEN r.plan_name END AS plan_name,
+    CASE WHEN r.n_priced_plans > 0 THEN r.unit END AS unit,
     CAST(round(r.target_cost, 4) AS DECIMAL(18, 6)) AS monthly_cost,
     CAST(round(r.target_cost / r.calls, 4) AS DECIMAL(18, 6)) AS per_call,
     CAST(round(r.target_cost / CAST(r.talk_minutes AS DOUBLE), 4) AS DECIMAL(18, 6)) AS per_minute,
     CASE WHEN r.seats > 0
          THEN CAST(round(r.target_cost / CAST(r.seats AS DOUBLE), 4) AS DECIMAL(18, 6)) END
         AS per_seat_month,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.currency END AS native_currency,
+    CASE WHEN r.n_priced_plans > 0 THEN r.currency END AS native_currency,
     r.native_cost AS native_monthly_cost,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.fetched_at ELSE pc.last_fetched_at END AS observed_at,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.url END AS url,
-    CASE WHEN pc.n_priced_plans > 0 THEN r.evidence END AS evidence,
-    CASE WHEN pc.n_priced_plans = 0 THEN coalesce(pc.reasons, '') END AS reason,
+    CASE WHEN r.n_priced_plans > 0 THEN r.fetched_at ELSE r.last_fetched_at END AS observed_at,
+    CASE WHEN r.n_priced_plans > 0 THEN r.url END AS url,
+    CASE WHEN r.n_priced_plans > 0 THEN r.evidence END AS evidence,
+    CASE WHEN r.n_priced_plans = 0 THEN coalesce(r.reasons, '') END AS reason,
     -- the cheapest plan's invoice lines, worded as benchmark/normalize.py words them
-    CASE WHEN pc.n_priced_plans > 0 THEN list_filter([
+    CASE WHEN r.n_priced_plans > 0 THEN list_filter([
         CASE WHEN r.unit = 'month' AND r.billed_yearly
              THEN printf('base %s %s/month billed yearly', CAST(r.base AS VARCHAR), r.currency)
              WHEN r.unit = 'month' THEN printf('base %s %s/month', CAST(r.base AS VARCHAR), r.currency) END,
@@ -187,8 +190,5 @@ SELECT
              THEN printf('billing increment not published: %d s assumed', r.increment_seconds)
         END
     ], lambda line: line IS NOT NULL) ELSE [] END AS lines
-FROM ranked AS r
-JOIN per_competitor AS pc
-    ON pc.as_of_key IS NOT DISTINCT FROM r.as_of_key AND pc.competitor_id = r.competitor_id
-WHERE r.rank_in_competitor = 1
+FROM flat AS r
 ORDER BY r.as_of_key, r.competitor_id
