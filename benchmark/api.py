@@ -17,7 +17,9 @@ Market (as_of: a date = end of that day UTC, a datetime, an ISO string, or None 
     profile_band(con, profile, segment=None, as_of=None, min_count=5, currency="USD") -> Band
         P10..P90 of monthly_cost / per_call / per_minute / per_seat_month, n_priced,
         n_quote_only, n_unpriced, oldest_observation_age_days, status "ok"|"insufficient data"
-    band_history(con, profile, segment, dates, min_count=5, currency="USD") -> list[Band]
+    band_history(con, profile, segment, dates, min_count=5, currency="USD", *, members=True)
+        -> list[Band]   all dates in one pass; members=False skips per-competitor rows
+    band_dates(con, limit=30) -> list[datetime]   ends of the newest days a crawl delivered data
     rate_card_bands(con, segment=None, as_of=None, min_count=5) -> list[RateBand]   (USD)
         kinds: per_minute, bundle_per_minute, per_call, per_seat_month, per_agent_hour
     rate_versions(con, competitor_id=None) -> list[dict]   valid_from / valid_to per plan
@@ -58,6 +60,7 @@ from benchmark.market import (
     Quantiles,
     RateBand,
     Segment,
+    band_dates,
     band_from_prices,
     band_history,
     competitor_prices,
@@ -147,6 +150,7 @@ __all__ = [
     "RenewalError",
     "Segment",
     "Staffing",
+    "band_dates",
     "band_history",
     "competitor_prices",
     "cost_summary",

@@ -527,6 +527,12 @@ def band_history(
     ]
 
 
+def band_dates(con: duckdb.DuckDBPyConnection, limit: int = 30) -> list[datetime]:
+    """The ends of the newest `limit` days on which a crawl delivered data, oldest first."""
+    rows = con.execute(load_sql("marts/band_dates"), {"limit": limit}).fetchall()
+    return sorted(r[0] for r in rows)
+
+
 def _band(
     segment: Segment,
     as_of: datetime | None,

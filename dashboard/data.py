@@ -280,8 +280,13 @@ def _market_position(
 
 def band_dates(limit: int = 30) -> list[datetime]:
     """The instants at which a crawl delivered data (newest `limit`), oldest first."""
-    frame = _frame(_require(), "band_dates", (("limit", limit),))
-    return sorted(ts.to_pydatetime() for ts in frame["as_of"])
+    return _band_dates(_require(), limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _band_dates(db: DbStamp, limit: int) -> list[datetime]:
+    # From the engine (fetches, one row per page), not a scan of every observation.
+    return read(db, lambda con: api.band_dates(con, limit))
 
 
 def band_history(
