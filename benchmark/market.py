@@ -211,10 +211,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
 
 def materialized_latest_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether mart_latest_plans (built by `ratebench rebuild`) stands for the latest good run."""
-    try:
-        rows = con.execute(load_sql("marts/latest_plans_fresh")).fetchall()
-    except duckdb.CatalogException:  # never rebuilt: no such table
+    # Looked up rather than tried: a failed query would abort a caller's open transaction.
+    present = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() "
+        "AND table_name IN ('mart_latest_plans', 'mart_latest_plans_source')"
+    ).fetchall()[0][0]
+    if present < 2:  # never rebuilt
         return False
+    rows = con.execute(load_sql("marts/latest_plans_fresh")).fetchall()
     return bool(rows and rows[0][2])
 
 
