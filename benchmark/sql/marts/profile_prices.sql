@@ -7,7 +7,9 @@
 --              band history prices many instants at once) and fx_day (the FX date, NULL = latest)
 --   billed     increment_seconds -> billed_minutes: the profile's expected billed minutes per
 --              month at that billing increment (lognormal call lengths; computed in Python)
---   fx_table   rate_date, currency, usd_per_unit (database rows over the shipped rates)
+--   fx_factors fx_day (0001-01-01 stands for "latest"), currency, factor: target-currency units
+--              per unit of `currency` on that day, from the dated FX table (benchmark.fx: the
+--              latest rate on or before the day; before the first, the first)
 -- Parameters: $calls, $talk_minutes, $seats (NULL when none), $dedicated_seats,
 -- $staffed_hours, $yearly (bool), $currency (target currency).
 -- Output: one row per (as_of_key, competitor_id) with status priced | quote_only | unpriced.
@@ -20,23 +22,6 @@ WITH usage_facts AS (
         CAST($staffed_hours AS DECIMAL(24, 10)) AS staffed_hours,
         CAST($yearly AS BOOLEAN) AS yearly,
         CAST($currency AS VARCHAR) AS currency
-),
-fx_days AS (
-    SELECT DISTINCT fx_day FROM plan_rows
-),
--- The latest rate on or before the day (NULL day: the latest); before the first, the first.
-fx_on AS (
-    SELECT
-        d.fx_day,
-        f.currency,
-        coalesce(
-            arg_max(f.usd_per_unit, f.rate_date)
-                FILTER (WHERE d.fx_day IS NULL OR f.rate_date <= d.fx_day),
-            arg_min(f.usd_per_unit, f.rate_date)
-        ) AS usd_per_unit
-    FROM fx_days AS d
-    CROSS JOIN fx_table AS f
-    GROUP BY d.fx_day, f.currency
 ),
 shaped AS (
     SELECT
@@ -111,15 +96,11 @@ converted AS (
         CASE
             WHEN n.native_cost IS NULL THEN NULL
             WHEN n.currency = n.target THEN CAST(n.native_cost AS DOUBLE)
-            ELSE CAST(n.native_cost * f.usd_per_unit AS DOUBLE) / CAST(t.usd_per_unit AS DOUBLE)
+            ELSE CAST(n.native_cost * f.factor AS DOUBLE)
         END AS target_cost
     FROM native AS n
-    LEFT JOIN fx_on AS f
-        ON coalesce(f.fx_day, DATE '0001-01-01') = coalesce(n.fx_day, DATE '0001-01-01')
-       AND f.currency = n.currency
-    LEFT JOIN fx_on AS t
-        ON coalesce(t.fx_day, DATE '0001-01-01') = coalesce(n.fx_day, DATE '0001-01-01')
-       AND t.currency = n.target
+    LEFT JOIN fx_factors AS f
+        ON f.fx_day = coalesce(n.fx_day, DATE '0001-01-01') AND f.currency = n.currency
 ),
 -- The cheapest plan per competitor by aggregation (arg_min over a sort key), not a window: many
 -- tiny partitions make a window far slower. Ties go by plan name, then URL and unit.
