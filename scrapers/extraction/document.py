@@ -138,28 +138,41 @@ def load_document(html: str | bytes) -> Document:
 
 def attr_text(el: etree._Element) -> str:
     """Class, id and data-* attribute values of an element, for hints."""
-    parts = [el.get("class") or "", el.get("id") or ""]
-    parts.extend(v for k, v in el.attrib.items() if str(k).startswith("data-"))
-    return " ".join(str(p) for p in parts)
+    items = el.items()  # one call into lxml; it runs for every element of every page
+    if not items:
+        return " "
+    cls = ident = ""
+    data: list[str] = []
+    for key, value in items:
+        if key == "class":
+            cls = value
+        elif key == "id":
+            ident = value
+        elif str(key).startswith("data-"):
+            data.append(str(value))
+    return " ".join([str(cls), str(ident), *data])
+
+
+def _drops(el: etree._Element, tag: str) -> bool:
+    if tag in DROP_TAGS or tag in STRUCK_TAGS or tag in ("nav", "footer"):
+        return True
+    style = el.get("style")
+    if style and "line-through" in style.replace(" ", "").lower():
+        return True
+    return tag not in ("html", "body") and bool(_NOISE_ATTR_RE.search(attr_text(el)))
 
 
 def _prune(root: lxml.html.HtmlElement) -> None:
-    drop: list[etree._Element] = []
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag:
+    # Comments and processing instructions go wherever they are (iterwalk does not visit them).
+    drop: list[etree._Element] = list(
+        root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)
+    )
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        if _drops(el, el.tag) and el.getparent() is not None:
             drop.append(el)
-            continue
-        if tag in DROP_TAGS or tag in STRUCK_TAGS:
-            drop.append(el)
-            continue
-        style = (el.get("style") or "").replace(" ", "").lower()
-        if "line-through" in style:
-            drop.append(el)
-        elif tag not in ("html", "body") and _NOISE_ATTR_RE.search(attr_text(el)):
-            drop.append(el)
-        elif tag in ("nav", "footer"):
-            drop.append(el)
+            # What lies inside a dropped element goes with it: no need to look at it.
+            walker.skip_subtree()
     for el in drop:
         parent = el.getparent()
         if parent is None:
