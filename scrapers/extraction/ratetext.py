@@ -376,7 +376,11 @@ def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[De
     A setup amount needs a setup word on its own line or a neighbour (the context `mentions`
     reads), so a whole page is not classified amount by amount.
     """
-    hits = [i for i, line in enumerate(lines) if _SETUP_RE.search(line)]
+    hits = [
+        i
+        for i, line in enumerate(lines)
+        if _has_any(line.lower(), _SETUP_WORDS) and _SETUP_RE.search(line)
+    ]
     wanted = sorted({j for i in hits for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
     amounts: set[Decimal] = set()
     for j in wanted:
@@ -511,22 +515,46 @@ def included(text: str) -> tuple[int | None, int | None]:
     return minutes, calls
 
 
+# Literals each pattern cannot match without (lower case). These regexes run over a whole
+# page's text; a substring test on the lowered text skips the ones that cannot match.
+_INCREMENT_RE_WORDS = ("increment", "interval", "block", "rounding", "billing", "unit")
+_INCREMENT_IS_RE_WORDS = ("increment",)
+_INCREMENT_WORDS_NEED = (
+    ("increment",),
+    ("second",),
+    ("round", "whole", "full", "increment", "started"),
+)
+_SETUP_WORDS = (
+    "set-up", "set up", "setup", "one-time", "one time", "activation", "onboarding fee",
+    "installation", "customisation fee", "customization fee", "start-up fee", "start up fee",
+    "startup fee", "joining fee", "implementation fee",
+)  # fmt: skip
+_NO_SETUP_WORDS = ("set-up", "set up", "setup", "activation", "one-time", "one time")
+
+
+def _has_any(lowered: str, words: Sequence[str]) -> bool:
+    return any(word in lowered for word in words)
+
+
 def increment_seconds(text: str) -> int | None:
     """The billing increment a text states ("billed in 30-second increments" -> 30)."""
-    m = _INCREMENT_RE.search(text) or _INCREMENT_IS_RE.search(text)
+    lowered = text.lower()
+    m = (_has_any(lowered, _INCREMENT_RE_WORDS) and _INCREMENT_RE.search(text)) or (
+        _has_any(lowered, _INCREMENT_IS_RE_WORDS) and _INCREMENT_IS_RE.search(text)
+    )
     if m:
         value = int(m.group(1))
         if 1 <= value <= 60:
             return value
-    for pattern, seconds in _INCREMENT_WORDS:
-        if pattern.search(text):
+    for (pattern, seconds), words in zip(_INCREMENT_WORDS, _INCREMENT_WORDS_NEED, strict=True):
+        if _has_any(lowered, words) and pattern.search(text):
             return seconds
     return None
 
 
 def says_no_setup(text: str) -> bool:
     """True when a text states there is no setup fee."""
-    return bool(_NO_SETUP_RE.search(text))
+    return _has_any(text.lower(), _NO_SETUP_WORDS) and bool(_NO_SETUP_RE.search(text))
 
 
 def is_quote(text: str) -> bool:
