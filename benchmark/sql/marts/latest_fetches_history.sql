@@ -10,12 +10,28 @@ WITH good_fetches AS (
       AND NOT (r.status = 'degraded'
                AND coalesce(list_contains(r.degraded_competitors, f.competitor_id), false))
 ),
-nonempty AS (
+all_nonempty AS (
     SELECT * FROM good_fetches WHERE plans_found > 0
+),
+-- Only fetches from the oldest of the URLs' latest fetches at the earliest instant onwards can
+-- be chosen: the ASOF join then sorts the recent fetches, not the whole history.
+lower_bound AS (
+    SELECT min(last_at) AS since
+    FROM (
+        SELECT max(fetched_at) AS last_at
+        FROM all_nonempty
+        WHERE fetched_at <= (SELECT min(as_of_key) FROM band_dates)
+        GROUP BY competitor_id, url
+    )
+),
+nonempty AS (
+    SELECT n.*
+    FROM all_nonempty AS n, lower_bound AS b
+    WHERE b.since IS NULL OR n.fetched_at >= b.since
 ),
 wanted AS (
     SELECT d.as_of_key, d.fx_day, k.competitor_id, k.url
-    FROM (SELECT DISTINCT competitor_id, url FROM nonempty) AS k
+    FROM (SELECT DISTINCT competitor_id, url FROM all_nonempty) AS k
     CROSS JOIN band_dates AS d
 )
 SELECT w.as_of_key, w.fx_day, n.competitor_id, n.url, n.run_id, n.fetched_at
