@@ -3,7 +3,7 @@
 Extraction is pure CPU (lxml, regexes), so on the reactor thread it stalls every download
 while it runs. In a worker process it runs on another core while the reactor keeps fetching;
 a thread would not help (the GIL). Small crawls stay inline: starting a worker costs about a
-second, more than it saves on a few dozen pages.
+second, more than it saves on a few hundred pages (see RATEBENCH_EXTRACT_POOL_MIN_PAGES).
 """
 
 from __future__ import annotations
