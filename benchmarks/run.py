@@ -52,8 +52,11 @@ NOTES = [
     "- Each figure is measured at 10%, 30% and 100% of its size (growth); ratios compare "
     "against a baseline run in the same invocation.",
     "- Crawl: both crawls are child processes over nginx on 127.0.0.1 with the same "
-    "CONCURRENT_REQUESTS, politeness delays and AutoThrottle off; peak RSS is the child's "
-    "own (wait4 rusage). Pages per second = pages / the reactor's run time.",
+    "CONCURRENT_REQUESTS, politeness delays and AutoThrottle off, each timed from "
+    "`process.crawl()` to the reactor's stop; each side is the best of 2 runs. Peak RSS is the "
+    "crawl child's own (wait4 rusage) plus its extraction worker's own VmHWM. The full crawl "
+    "also fetches one robots.txt per host (every mirror page has its own host), which the bare "
+    "one does not.",
     "- Engine: the synthetic market (competitors x 10 plans x 1,000 nights) is generated inside "
     "DuckDB (benchmarks/sql/synth_market.sql); pandas runs on a DataFrame loaded beforehand.",
 ]
@@ -62,7 +65,7 @@ NOTES = [
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--only", default="", help="comma-separated: crawl,writes,engine,dashboard")
+    parser.add_argument("--only", default="", help="comma-separated: crawl,browser,writes,engine,dashboard")
     parser.add_argument("--out", type=Path, default=None,
                         help="results file (default benchmarks/RESULTS.md; --quick: none)")
     args = parser.parse_args(argv)
