@@ -14,18 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from scrapers.browser import BROWSER_ARGS
+from scrapers.browser import CHROMIUM as CHROMIUM_PATH
 from tests.dashboard.seed import HOSTILE_EVIDENCE, build_db
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium-headless-shell")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The same Chromium and flags the crawl's rendered pages use.
+CHROMIUM = Path(CHROMIUM_PATH)
 # url path -> text that proves the view rendered its data, not just its title.
 VIEWS = {
     "market": "Cheaper than",
