@@ -28,11 +28,11 @@ SELECT
     o.evidence
 FROM observations AS o
 JOIN crawl_runs AS r ON r.run_id = o.run_id
+-- An uncorrelated anti join on the (few) failed fetches: written as a correlated NOT EXISTS,
+-- DuckDB deduplicated the keys of every observation first (0.5 s of 0.75 s at 10M rows).
+ANTI JOIN (SELECT run_id, competitor_id, url FROM fetches WHERE NOT ok) AS failed
+    ON failed.run_id = o.run_id AND failed.competitor_id = o.competitor_id
+   AND failed.url = o.url
 WHERE r.status IN ('ok', 'degraded')
   AND NOT (r.status = 'degraded'
            AND coalesce(list_contains(r.degraded_competitors, o.competitor_id), false))
-  AND NOT EXISTS (
-      SELECT 1 FROM fetches AS f
-      WHERE NOT f.ok AND f.run_id = o.run_id AND f.competitor_id = o.competitor_id
-        AND f.url = o.url
-  )
