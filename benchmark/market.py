@@ -328,12 +328,9 @@ def price_competitors(
     return out
 
 
-def _billed_table(plans: pa.Table, usage: Usage) -> pa.Table:
+def _billed_table(increments: set[int], usage: Usage) -> pa.Table:
     """The profile's expected billed minutes at every billing increment the plans use."""
-    increments = {60}
-    for column in ("billing_increment_seconds", "competitor_increment_seconds"):
-        increments |= {v for v in plans.column(column).to_pylist() if v}
-    ordered = sorted(increments)
+    ordered = sorted({60} | {v for v in increments if v})
     return pa.table({
         "increment_seconds": pa.array(ordered, pa.int32()),
         "billed_minutes": pa.array([usage.billed_minutes(i) for i in ordered],
@@ -344,14 +341,14 @@ def _billed_table(plans: pa.Table, usage: Usage) -> pa.Table:
 LATEST_FX_DAY = date(1, 1, 1)
 
 
-def _fx_factors(plans: pa.Table, fx: FxTable, currency: str) -> pa.Table:
+def _fx_factors(days: set[date | None], currencies: set[str], fx: FxTable, currency: str) -> pa.Table:
     """Target-currency units per unit of each plan currency, per FX day in the plans (a few
     rows: the dated FX table's lookup rule stays in benchmark.fx)."""
-    days = set(plans.column("fx_day").unique().to_pylist())
-    currencies = {c for c in plans.column("currency").unique().to_pylist() if c}
     rows_day, rows_currency, rows_factor = [], [], []
     for day in days:
         for code in currencies:
+            if not code:
+                continue
             try:
                 factor = fx.usd_per_unit(code, day) / fx.usd_per_unit(currency, day)
             except FxError:
@@ -379,9 +376,14 @@ def price_plans_sql(
     usage = usage or usage_for(profile)
     cur = con.cursor()
     try:
+        increments: set[int] = set()
+        for column in ("billing_increment_seconds", "competitor_increment_seconds"):
+            increments |= set(plans.column(column).unique().to_pylist())
+        days = set(plans.column("fx_day").unique().to_pylist())
+        currencies = plans.column("currency").unique().to_pylist()
         cur.register("plan_rows", plans)
-        cur.register("billed", _billed_table(plans, usage))
-        cur.register("fx_factors", _fx_factors(plans, fx, currency))
+        cur.register("billed", _billed_table(increments, usage))
+        cur.register("fx_factors", _fx_factors(days, set(currencies or ()), fx, currency))
         return cur.sql(
             load_sql("marts/profile_prices"),
             params={
@@ -407,20 +409,37 @@ def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
     )
 
 
+_PRICE_FIELDS = (
+    "competitor_id", "competitor_name", "service_type", "delivery", "country", "verticals",
+    "status", "currency", "plan_name", "unit", "monthly_cost", "per_call", "per_minute",
+    "per_seat_month", "native_currency", "native_monthly_cost", "observed_at", "url", "evidence",
+    "reason", "lines",
+)
+
+
+def _utc_datetimes(column: pa.ChunkedArray) -> list[datetime | None]:
+    """Aware UTC datetimes from a timestamp column: converted as naive wall-clock UTC values and
+    tagged, which is several times cheaper than pyarrow's per-value time-zone conversion."""
+    naive = column.cast(pa.timestamp("us")).to_pylist()
+    return [None if v is None else v.replace(tzinfo=UTC) for v in naive]
+
+
 def prices_from_arrow(table: pa.Table) -> list[CompetitorPrice]:
     """CompetitorPrice objects from marts/profile_prices rows."""
-    # Column-wise conversion: far cheaper than one dict per row.
-    columns = table.drop_columns(["as_of_key"]).to_pydict()
-    names = list(columns)
-    out = []
-    for values in zip(*columns.values(), strict=True):
-        row = dict(zip(names, values, strict=True))
-        row["verticals"] = tuple(row["verticals"] or ())
-        row["lines"] = tuple(row["lines"] or ())
-        if row["reason"] == "":
-            row["reason"] = None
-        out.append(CompetitorPrice(**row))
-    return out
+    # Column-wise conversion, then positional construction (the fields' order): far cheaper
+    # than one dict per row.
+    columns: list[list[Any]] = []
+    for name in _PRICE_FIELDS:
+        if name == "observed_at":
+            columns.append(_utc_datetimes(table.column(name)))
+            continue
+        values = table.column(name).to_pylist()
+        if name in ("verticals", "lines"):
+            values = [tuple(v) if v else () for v in values]
+        elif name == "reason":
+            values = [v or None for v in values]
+        columns.append(values)
+    return [CompetitorPrice(*row) for row in zip(*columns, strict=True)]
 
 
 def competitor_prices(
@@ -431,9 +450,20 @@ def competitor_prices(
 ) -> list[CompetitorPrice]:
     """Each competitor's effective monthly cost for the profile (one row per competitor), priced
     in SQL (marts/profile_prices); `price_competitors` is the Python reference."""
-    instant = as_instant(as_of)
+    return competitor_prices_table(con, profile, as_instant(as_of), currency)[0]
+
+
+def competitor_prices_table(
+    con: duckdb.DuckDBPyConnection,
+    profile: Profile,
+    instant: datetime | None,
+    currency: str = "USD",
+) -> tuple[list[CompetitorPrice], pa.Table]:
+    """competitor_prices, with the marts/profile_prices rows they came from (band_from_prices
+    takes them as they are)."""
     plans = _with_instant(latest_plans_arrow(con, instant), instant)
-    return prices_from_arrow(price_plans_sql(con, plans, profile, FxTable.load(con), currency))
+    table = price_plans_sql(con, plans, profile, FxTable.load(con), currency)
+    return prices_from_arrow(table), table
 
 
 _DECIMAL = pa.decimal128(18, 6)
@@ -469,18 +499,18 @@ def band_from_prices(
     as_of: datetime | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     currency: str = "USD",
+    table: pa.Table | None = None,
 ) -> Band:
-    """Quantiles in SQL over per-competitor prices already computed for a profile."""
+    """Quantiles in SQL over per-competitor prices already computed for a profile. `table`, the
+    marts/profile_prices rows those prices were built from, saves converting them back."""
     # A fresh cursor keeps the registered relation private to this call.
     cur = con.cursor()
     try:
-        cur.register("competitor_prices", _prices_arrow(prices))
-        members = _rows(cur, compose("marts/segment_members", "marts/segment_prices"),
-                        segment.params())
+        cur.register("competitor_prices", _prices_arrow(prices) if table is None else table)
         row = _rows(cur, compose("marts/profile_bands", "marts/segment_prices"), segment.params())[0]
     finally:
         cur.close()
-    ids = {m["competitor_id"] for m in members}
+    ids = set(row["member_ids"] or ())
     return _band(segment, as_of, currency, min_count, row,
                  [p for p in prices if p.competitor_id in ids])
 

@@ -23,6 +23,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from benchmark.config import Costs, Profile
 from benchmark.costs import cost_floor_per_seat_month, cost_per_seat_month, profile_seats
@@ -33,7 +34,7 @@ from benchmark.market import (
     Segment,
     as_instant,
     band_from_prices,
-    competitor_prices,
+    competitor_prices_table,
     rate_card_bands,
 )
 
@@ -131,6 +132,7 @@ def choose_band(
     min_count: int,
     currency: str,
     known: Band | None = None,
+    table: pa.Table | None = None,
 ) -> tuple[Band, bool]:
     """The first band with enough competitors, widening from the profile's segment. `known`, a
     band already computed from the same prices, is reused for its segment instead of redone."""
@@ -142,7 +144,7 @@ def choose_band(
             band = known
         else:
             band = band_from_prices(con, prices, candidate, as_of=as_of, min_count=min_count,
-                                    currency=currency)
+                                    currency=currency, table=table)
         if band.sufficient:
             return band, candidate != chain[0]
     assert band is not None
@@ -265,10 +267,11 @@ def recommend(
         raise RecommendationError("named competitors only go with --strategy beat")
     currency = costs.currency
     instant = as_instant(as_of)
+    table = None
     if prices is None:
-        prices = competitor_prices(con, profile, instant, currency)
+        prices, table = competitor_prices_table(con, profile, instant, currency)
     band, widened = choose_band(con, prices, profile, segment, instant, min_count, currency,
-                                known=band)
+                                known=band, table=table)
 
     seats = profile_seats(costs, profile)
     per_seat_cost = cost_per_seat_month(costs)

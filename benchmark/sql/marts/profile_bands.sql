@@ -13,5 +13,7 @@ SELECT
         FILTER (WHERE status = 'priced') AS per_minute_q,
     quantile_cont(per_seat_month, [0.10, 0.25, 0.50, 0.75, 0.90])
         FILTER (WHERE status = 'priced') AS per_seat_month_q,
-    min(observed_at) FILTER (WHERE status = 'priced') AS oldest_observed_at
+    min(observed_at) FILTER (WHERE status = 'priced') AS oldest_observed_at,
+    -- the segment's members, so the caller needs no second query
+    list(competitor_id) AS member_ids
 FROM segment_prices

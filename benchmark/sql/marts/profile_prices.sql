@@ -108,8 +108,20 @@ best AS (
     SELECT
         c.as_of_key,
         c.competitor_id,
-        arg_min(c, (c.target_cost IS NULL, c.target_cost, coalesce(c.plan_name, ''), c.url,
-                    c.unit)) AS chosen,
+        -- only the fields the output reads (the whole row made this the query's costliest step)
+        arg_min({'competitor_name': c.competitor_name, 'service_type': c.service_type,
+                 'delivery': c.delivery, 'country': c.country, 'verticals': c.verticals,
+                 'plan_name': c.plan_name, 'unit': c.unit, 'price': c.price,
+                 'currency': c.currency, 'setup_fee': c.setup_fee, 'fetched_at': c.fetched_at,
+                 'url': c.url, 'evidence': c.evidence, 'base': c.base,
+                 'billed_yearly': c.billed_yearly, 'billed': c.billed,
+                 'extra_calls': c.extra_calls, 'overage_per_call': c.overage_per_call,
+                 'extra_minutes': c.extra_minutes, 'overage_per_minute': c.overage_per_minute,
+                 'increment_assumed': c.increment_assumed,
+                 'increment_seconds': c.increment_seconds, 'native_cost': c.native_cost,
+                 'target_cost': c.target_cost},
+                (c.target_cost IS NULL, c.target_cost, coalesce(c.plan_name, ''), c.url,
+                 c.unit)) AS chosen,
         count(c.target_cost) AS n_priced_plans,
         bool_and(c.unit = 'quote') AS all_quote,
         max(c.fetched_at) AS last_fetched_at,
@@ -119,8 +131,11 @@ best AS (
     GROUP BY c.as_of_key, c.competitor_id
 ),
 flat AS (
-    SELECT unnest(b.chosen), b.n_priced_plans, b.all_quote, b.last_fetched_at, b.reasons
+    SELECT b.as_of_key, b.competitor_id, unnest(b.chosen), b.n_priced_plans, b.all_quote,
+           b.last_fetched_at, b.reasons, u.calls, u.talk_minutes, u.seats, u.dedicated_seats,
+           u.staffed_hours, u.currency AS target
     FROM best AS b
+    CROSS JOIN usage_facts AS u
 )
 SELECT
     r.as_of_key,
