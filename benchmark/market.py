@@ -402,10 +402,11 @@ def price_plans_sql(
 
 def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
     n = plans.num_rows
+    stamp, day = pa.timestamp("us", tz="UTC"), pa.date32()
     return plans.append_column(
-        "as_of_key", pa.array([instant] * n, pa.timestamp("us", tz="UTC"))
+        "as_of_key", pa.repeat(pa.scalar(instant, stamp), n)
     ).append_column(
-        "fx_day", pa.array([instant.date() if instant else None] * n, pa.date32())
+        "fx_day", pa.repeat(pa.scalar(instant.date() if instant else None, day), n)
     )
 
 
