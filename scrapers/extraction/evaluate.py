@@ -27,31 +27,19 @@ import json
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from benchmark.model import RatePlan
 from scrapers.extraction import ALL_LAYERS, extract_plans
 
 ROOT = Path(__file__).resolve().parents[2]
 MIRROR = ROOT / "scrapers" / "market" / "snapshots"
 FURTHER = ROOT / "tests" / "extraction" / "further"
 REGISTRY = ROOT / "scrapers" / "registry.toml"
-FIELDS = (
-    "name",
-    "price",
-    "currency",
-    "unit",
-    "included_minutes",
-    "included_calls",
-    "overage_per_minute",
-    "overage_per_call",
-    "setup_fee",
-    "billing_increment_seconds",
-    "annual_price_per_month",
-    "evidence",
-)
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))  # the contract's keys
 
 
 @dataclass(frozen=True)

@@ -533,7 +533,7 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
         if key in seen:
             continue
         seen.add(key)
-        plans.append(_plan(block.name, rate))
+        plans.append(rate.to_plan(block.name))
     return plans
 
 
@@ -568,23 +568,5 @@ def _page_setup(fine_print: list[str], page_text: str, currency: str):
     if not amounts and ratetext.says_no_setup(page_text):
         return ratetext.cents(ratetext.Decimal(0))
     return None
-
-
-def _plan(name: str | None, rate: ratetext.Rate) -> RatePlan:
-    unit = rate.unit or "quote"
-    return RatePlan(
-        name=name,
-        price=None if unit == "quote" else rate.price,
-        currency=rate.currency,
-        unit=unit,  # type: ignore[arg-type]
-        included_minutes=rate.included_minutes,
-        included_calls=rate.included_calls,
-        overage_per_minute=rate.overage_per_minute,
-        overage_per_call=rate.overage_per_call,
-        setup_fee=rate.setup_fee,
-        billing_increment_seconds=rate.billing_increment_seconds,
-        annual_price_per_month=rate.annual_price_per_month,
-        evidence=rate.evidence,
-    )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from price_parser import Price
+
+from benchmark.model import RatePlan
 
 # --- currencies ----------------------------------------------------------------------------
 
@@ -590,19 +592,24 @@ class Rate:
 
     def as_dict(self) -> dict[str, object]:
         """The contract fields this rate fills (evidence and noise left out)."""
-        keys = (
-            "price",
-            "currency",
-            "unit",
-            "included_minutes",
-            "included_calls",
-            "overage_per_minute",
-            "overage_per_call",
-            "setup_fee",
-            "billing_increment_seconds",
-            "annual_price_per_month",
+        return {k: getattr(self, k) for k in RATE_FIELDS}
+
+    def to_plan(self, name: str | None, default_currency: str | None = None) -> RatePlan:
+        """The contract plan this rate describes; a rate with no unit is quote-only."""
+        values = self.as_dict()
+        unit = self.unit or "quote"
+        values.update(
+            unit=unit,
+            price=None if unit == "quote" else self.price,
+            currency=self.currency or default_currency,
         )
-        return {k: getattr(self, k) for k in keys}
+        return RatePlan(name=name, evidence=self.evidence, **values)  # type: ignore[arg-type]
+
+
+# The contract's fields a piece of rate text can fill: all but the plan's name and evidence.
+RATE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(RatePlan) if f.name not in ("name", "evidence")
+)
 
 
 def cents(value: Decimal) -> Decimal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers.extraction.evaluate import Score, evaluate, pair, score_case
+from scrapers.extraction.evaluate import FIELDS, Score, evaluate, pair, score_case
 from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
 
 ALL = ["structured", "page_objects", "generic"]
@@ -43,20 +43,7 @@ def test_all_layers_on_further_pages() -> None:
 
 
 def _plan(name, price, **kw):
-    base = dict.fromkeys(
-        [
-            "currency",
-            "unit",
-            "included_minutes",
-            "included_calls",
-            "overage_per_minute",
-            "overage_per_call",
-            "setup_fee",
-            "billing_increment_seconds",
-            "annual_price_per_month",
-            "evidence",
-        ]
-    )
+    base = dict.fromkeys(FIELDS)
     base.update(name=name, price=price, currency="USD", unit="month", **kw)
     return base
 

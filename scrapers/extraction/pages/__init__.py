@@ -37,21 +37,7 @@ def rate_plan(name: str | None, rate: ratetext.Rate, currency: str) -> RatePlan 
     """The contract plan for what `ratetext.read_rate` read; None when it found no price or quote."""
     if rate.unit is None:
         return None
-    quote = rate.unit == "quote"
-    return RatePlan(
-        name=" ".join(name.split()) if name else None,
-        price=None if quote else rate.price,
-        currency=rate.currency or currency,
-        unit=rate.unit,  # type: ignore[arg-type]
-        included_minutes=rate.included_minutes,
-        included_calls=rate.included_calls,
-        overage_per_minute=rate.overage_per_minute,
-        overage_per_call=rate.overage_per_call,
-        setup_fee=rate.setup_fee,
-        billing_increment_seconds=rate.billing_increment_seconds,
-        annual_price_per_month=rate.annual_price_per_month,
-        evidence=rate.evidence,
-    )
+    return rate.to_plan(" ".join(name.split()) if name else None, currency)
 
 
 def text_of(selector: Selector) -> str:
