@@ -8,7 +8,6 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import lxml.etree as etree
-import lxml.html
 from w3lib.encoding import html_to_unicode
 
 MAX_CHARS = 1_000_000  # of markup without scripts: past this the page is cut (a read stays < 5 s)
@@ -44,7 +43,7 @@ class Line:
 class Document:
     """A page as a pruned tree plus its lines; root is None when the input was not HTML."""
 
-    root: lxml.html.HtmlElement | None
+    root: etree._Element | None
     lang: str | None = None
     warnings: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
@@ -120,11 +119,15 @@ def load_document(html: str | bytes) -> Document:
         text = text[:MAX_CHARS]
     # Encoding declarations in a str confuse lxml; they have done their work in decode().
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    # lxml's own HTML parser, not lxml.html's: lxml.html builds every element proxy through a
+    # Python class lookup, and the walks below touch every element several times.
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         return Document(None, warnings=[f"page could not be parsed as HTML: {exc}"])
+    if root is None:
+        return Document(None, warnings=["page could not be parsed as HTML: Document is empty"])
     if any("Excessive depth" in str(e) for e in parser.error_log):
         warnings.append(
             "markup is nested deeper than 256 levels; text below that depth was not read"
@@ -162,7 +165,7 @@ def _drops(el: etree._Element, tag: str) -> bool:
     return tag not in ("html", "body") and bool(_NOISE_ATTR_RE.search(attr_text(el)))
 
 
-def _prune(root: lxml.html.HtmlElement) -> None:
+def _prune(root: etree._Element) -> None:
     # Comments and processing instructions go wherever they are (iterwalk does not visit them).
     drop: list[etree._Element] = list(
         root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)

@@ -8,13 +8,43 @@ amount is for (price, overage, setup, annual, noise), included minutes or calls,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache, wraps
+from typing import Any, TypeVar, cast
 
 from price_parser import Price
 
 from benchmark.model import RatePlan
+
+# --- memoizing ---------------------------------------------------------------------------
+
+# A page's lines are read several times (the whole page, then each plan block, then the fine
+# print), so the pure readers below remember their recent answers. Only texts up to this length
+# are remembered, which bounds the text the caches hold.
+_MEMO_CHARS = 300
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _memo_short(fn: _F) -> _F:
+    """`fn` of string arguments, its answers for short ones remembered (an LRU of recent ones).
+
+    Callers must not change what it returns: a remembered answer is shared.
+    """
+    cached = lru_cache(maxsize=4096)(fn)
+
+    @wraps(fn)
+    def call(*args: str) -> Any:
+        if sum(len(a) for a in args) > _MEMO_CHARS:
+            return fn(*args)
+        return cached(*args)
+
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return cast(_F, call)
+
 
 # --- currencies ----------------------------------------------------------------------------
 
@@ -137,6 +167,7 @@ class Money:
     raw: str
 
 
+@_memo_short
 def _amount(number: str) -> Decimal | None:
     number = number.replace("\u00a0", " ")
     # A single separator followed by exactly 3 digits with a space is a thousands group.
@@ -151,6 +182,14 @@ def _amount(number: str) -> Decimal | None:
 
 def find_money(text: str, default_currency: str = "USD") -> list[Money]:
     """Every amount in `text`; a bare "$" takes `default_currency` when that is a dollar."""
+    return list(_money_in(text, default_currency))
+
+
+@_memo_short
+def _money_in(text: str, default_currency: str) -> tuple[Money, ...]:
+    # Every amount has a digit: most texts (the lines of a page) have none, so no scan.
+    if not _DIGIT_RE.search(text):
+        return ()
     found: list[Money] = []
     for m in _MONEY_RE.finditer(text):
         if m.group("pence"):
@@ -177,7 +216,7 @@ def find_money(text: str, default_currency: str = "USD") -> list[Money]:
         else:
             currency = _SYMBOL_TO_ISO.get(symbol, default_currency)
         found.append(Money(value, currency, m.start(), m.end(), m.group(0)))
-    return found
+    return tuple(found)
 
 
 # --- what an amount is for -----------------------------------------------------------------
@@ -294,6 +333,7 @@ class Mention:
     line: int
 
 
+@_memo_short
 def classify(before: str, after: str) -> tuple[str, str | None]:
     """(kind, unit) of an amount from the text just before and just after it."""
     # "$7-8 per hour": the range's high end stands between the amount and its unit.
@@ -336,15 +376,7 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
     and its unit from the line after ("$99" / "/month").
     """
     out: list[Mention] = []
-    # Most lines of a page hold no digit at all, hence no amount: skip the money scan for them.
-    found = [find_money(line, default_currency) if _DIGIT_RE.search(line) else [] for line in lines]
-    for i, line in enumerate(lines):
-        free = [
-            Money(Decimal(0), default_currency, m.start(1), m.end(1), m.group(1))
-            for m in _FREE_VALUE_RE.finditer(line)
-        ]
-        if free:
-            found[i] = sorted(found[i] + free, key=lambda money: money.start)
+    found = [_line_money(line, default_currency) for line in lines]
     for i, (line, monies) in enumerate(zip(lines, found, strict=True)):
         for j, money in enumerate(monies):
             prev_end = monies[j - 1].end if j else 0
@@ -370,6 +402,22 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
             out[k] = Mention(low.money, high.kind, high.unit, low.line)
             out[k + 1] = Mention(high.money, "range_high", high.unit, high.line)
     return out
+
+
+@_memo_short
+def _line_money(line: str, default_currency: str) -> tuple[Money, ...]:
+    """The amounts of one line, "free" written where an amount goes among them, in order."""
+    found = _money_in(line, default_currency)
+    # Lowering the line costs less than the case-insensitive scan it saves on most lines.
+    if "free" not in line.lower():
+        return found
+    free = [
+        Money(Decimal(0), default_currency, m.start(1), m.end(1), m.group(1))
+        for m in _FREE_VALUE_RE.finditer(line)
+    ]
+    if not free:
+        return found
+    return tuple(sorted([*found, *free], key=lambda money: money.start))
 
 
 def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[Decimal]:
