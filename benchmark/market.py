@@ -6,6 +6,8 @@ connection works.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -209,18 +211,34 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def materialized_latest_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether mart_latest_plans (built by `ratebench rebuild`) stands for the latest good run."""
+def _materialized_latest_present(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `ratebench rebuild` ever made mart_latest_plans (and its source row)."""
     # Looked up rather than tried: a failed query would abort a caller's open transaction.
     present = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = current_schema() "
         "AND table_name IN ('mart_latest_plans', 'mart_latest_plans_source')"
     ).fetchall()[0][0]
-    if present < 2:  # never rebuilt
+    return present >= 2
+
+
+def materialized_latest_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether mart_latest_plans (built by `ratebench rebuild`) stands for the latest good run."""
+    if not _materialized_latest_present(con):
         return False
     rows = con.execute(load_sql("marts/latest_plans_fresh")).fetchall()
     return bool(rows and rows[0][2])
+
+
+def _fresh_latest_facts(con: duckdb.DuckDBPyConnection) -> tuple[set[int], set[str]] | None:
+    """When mart_latest_plans is fresh, the billing increments and currencies of its plans (what
+    pricing straight from the mart needs first); None when it is stale or was never built."""
+    if not _materialized_latest_present(con):
+        return None
+    rows = con.execute(compose("marts/latest_plans_facts", "marts/latest_plans_fresh")).fetchall()
+    if not rows or not rows[0][0]:
+        return None
+    return set(rows[0][1] or ()), set(rows[0][2] or ())
 
 
 def latest_plans_arrow(
@@ -373,20 +391,49 @@ def price_plans_sql(
 ) -> pa.Table:
     """marts/profile_prices over latest-plan rows carrying as_of_key and fx_day columns: one
     row per (as_of_key, competitor) with its cheapest plan for the profile, as Arrow."""
+    increments: set[int] = set()
+    for column in ("billing_increment_seconds", "competitor_increment_seconds"):
+        increments |= set(plans.column(column).unique().to_pylist())
+    days = set(plans.column("fx_day").unique().to_pylist())
+    currencies = set(plans.column("currency").unique().to_pylist())
+    return _price_plans(con, plans, increments, days, currencies, profile, fx, currency, usage)
+
+
+def _with_cte(sql: str, name: str, body: str) -> str:
+    """`sql` (a statement opening with WITH, after its comments) with `body` as its first CTE."""
+    match = re.search(r"^WITH\s", sql, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"no leading WITH to add the CTE {name!r} to")
+    return f"{sql[:match.start()]}WITH {name} AS (\n{body}\n),\n{sql[match.end():]}"
+
+
+def _price_plans(
+    con: duckdb.DuckDBPyConnection,
+    plans: pa.Table | None,
+    increments: set[int],
+    days: set[date | None],
+    currencies: set[str],
+    profile: Profile,
+    fx: FxTable,
+    currency: str,
+    usage: Usage | None,
+) -> pa.Table:
+    """marts/profile_prices over `plans`, or (None) straight over mart_latest_plans, whose
+    billing increments, FX days and currencies the caller names."""
     usage = usage or usage_for(profile)
+    sql = load_sql("marts/profile_prices")
     cur = con.cursor()
     try:
-        increments: set[int] = set()
-        for column in ("billing_increment_seconds", "competitor_increment_seconds"):
-            increments |= set(plans.column(column).unique().to_pylist())
-        days = set(plans.column("fx_day").unique().to_pylist())
-        currencies = plans.column("currency").unique().to_pylist()
-        cur.register("plan_rows", plans)
+        if plans is None:
+            # Read in the statement itself: no round trip of every plan through Arrow.
+            sql = _with_cte(sql, "plan_rows", load_sql("marts/latest_plans_rows"))
+        else:
+            cur.register("plan_rows", plans)
         cur.register("billed", _billed_table(increments, usage))
-        cur.register("fx_factors", _fx_factors(days, set(currencies or ()), fx, currency))
-        return cur.sql(
-            load_sql("marts/profile_prices"),
-            params={
+        cur.register("fx_factors", _fx_factors(days, currencies, fx, currency))
+        cur.execute(
+            sql,
+            parameters={
                 "calls": usage.calls,
                 "talk_minutes": str(usage.talk_minutes),
                 "seats": str(usage.seats) if usage.seats else None,
@@ -395,9 +442,21 @@ def price_plans_sql(
                 "yearly": profile.billing == "yearly",
                 "currency": currency,
             },
-        ).to_arrow_table()
+        )
+        return _executed_arrow(cur)
     finally:
         cur.close()
+
+
+def _executed_arrow(cur: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The rows of the statement `cur` just executed, as Arrow."""
+    # execute() then Arrow, not sql(): a relation over a SELECT is bound once to describe it and
+    # bound and planned again to run -- for profile pricing that was a third of the call. DuckDB
+    # warns that this route copies the rows; for a thousand rows the copy is nothing.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
+                                category=UserWarning)
+        return cur.to_arrow_table()
 
 
 def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
@@ -462,8 +521,16 @@ def competitor_prices_table(
 ) -> tuple[list[CompetitorPrice], pa.Table]:
     """competitor_prices, with the marts/profile_prices rows they came from (band_from_prices
     takes them as they are)."""
-    plans = _with_instant(latest_plans_arrow(con, instant), instant)
-    table = price_plans_sql(con, plans, profile, FxTable.load(con), currency)
+    fx = FxTable.load(con)
+    facts = _fresh_latest_facts(con) if instant is None else None
+    if facts is not None:
+        increments, currencies = facts
+        table = _price_plans(con, None, increments, {None}, currencies, profile, fx, currency,
+                             None)
+    else:
+        sql = compose("marts/latest_plans", "staging/good_observations")
+        live = con.sql(sql, params={"as_of": instant}).to_arrow_table()
+        table = price_plans_sql(con, _with_instant(live, instant), profile, fx, currency)
     return prices_from_arrow(table), table
 
 

@@ -116,6 +116,61 @@ def test_materialized_latest_plans_used_only_while_fresh(market_db: Path, tmp_pa
         con.close()
 
 
+@pytest.fixture(scope="module")
+def rebuilt_db(market_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the market with mart_latest_plans materialized (as the scheduler leaves it)."""
+    path = tmp_path_factory.mktemp("rebuilt") / "rebuilt.duckdb"
+    shutil.copy(market_db, path)
+    con = duckdb.connect(str(path))
+    try:
+        rebuild(con)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@pytest.mark.parametrize("currency", ["USD", "GBP"])
+def test_prices_from_the_fresh_mart_equal_the_live_prices(
+    market_con: duckdb.DuckDBPyConnection, rebuilt_db: Path, name: str, currency: str
+) -> None:
+    profile = make_profile(PROFILES[name])
+    live = competitor_prices(market_con, profile, None, currency)  # never rebuilt: live
+    con = duckdb.connect(str(rebuilt_db), read_only=True)
+    try:
+        assert materialized_latest_fresh(con)
+        from_mart = competitor_prices(con, profile, None, currency)
+    finally:
+        con.close()
+    assert sum(p.status == "priced" for p in from_mart) >= 5
+    assert [p.to_json() for p in from_mart] == [p.to_json() for p in live]
+
+
+def test_prices_read_the_mart_only_while_fresh(rebuilt_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(rebuilt_db, path)
+    profile = make_profile(PROFILES["lognormal 150 s"])
+    con = duckdb.connect(str(path))
+    try:
+        before = {p.competitor_id: p for p in competitor_prices(con, profile)}
+        # Tamper with the mart: while fresh, it is what pricing reads.
+        con.execute("UPDATE mart_latest_plans SET price = price * 3, annual_price_per_month = "
+                    "annual_price_per_month * 3 WHERE unit = 'month'")
+        tampered = {p.competitor_id: p for p in competitor_prices(con, profile)}
+        changed = [cid for cid, p in tampered.items()
+                   if p.unit == "month" and p.monthly_cost != before[cid].monthly_cost]
+        assert changed, "pricing did not read the materialized latest plans"
+        # A newer good run makes the mart stale: priced live again, as before the tampering.
+        con.execute("INSERT INTO crawl_runs (run_id, started_at, finished_at, status) "
+                    "VALUES ('run-9', TIMESTAMPTZ '2026-11-01 00:00:00+00', "
+                    "TIMESTAMPTZ '2026-11-01 00:10:00+00', 'ok')")
+        after = {p.competitor_id: p for p in competitor_prices(con, profile)}
+        assert {k: v.to_json() for k, v in after.items()} == {
+            k: v.to_json() for k, v in before.items()}
+    finally:
+        con.close()
+
+
 def test_band_history_in_one_pass_equals_one_band_per_date(
     market_con: duckdb.DuckDBPyConnection,
 ) -> None:
