@@ -514,11 +514,10 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
     # A billing increment is the provider's policy: stated anywhere ("Billed in 30-second
     # increments"), it holds for every plan billed by talk time. A setup fee stated inside one
     # plan's own text ("$500 one-time setup per seat") is that plan's; in fine print, everyone's.
-    page_text = " | ".join(page_lines)
     own = {text for block, _ in kept for text in (*block.lines, *block.evidence)}
     fine_print = [line for line in page_lines if line not in own]
-    page_increment = ratetext.increment_seconds(page_text)
-    page_setup = _page_setup(fine_print, page_text, currency)
+    page_increment = ratetext.page_increment_seconds(page_lines)
+    page_setup = _page_setup(fine_print, page_lines, currency)
     plans: list[RatePlan] = []
     seen: set[tuple] = set()
     for block, rate in kept:
@@ -557,7 +556,7 @@ def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
         rate.included_calls = value
 
 
-def _page_setup(fine_print: list[str], page_text: str, currency: str):
+def _page_setup(fine_print: list[str], page_lines: list[str], currency: str):
     """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup").
 
     An amount counts only in the page's fine print; "No setup fees" anywhere is a page-wide claim.
@@ -565,7 +564,7 @@ def _page_setup(fine_print: list[str], page_text: str, currency: str):
     amounts = ratetext.setup_amounts(fine_print, currency)
     if len(amounts) == 1:
         return ratetext.cents(amounts.pop())
-    if not amounts and ratetext.says_no_setup(page_text):
+    if not amounts and ratetext.page_says_no_setup(page_lines):
         return ratetext.cents(ratetext.Decimal(0))
     return None
 

@@ -8,10 +8,12 @@ amount is for (price, overage, setup, annual, noise), included minutes or calls,
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache, wraps
+from itertools import accumulate
 from typing import Any, TypeVar, cast
 
 from price_parser import Price
@@ -426,11 +428,7 @@ def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[De
     A setup amount needs a setup word on its own line or a neighbour (the context `mentions`
     reads), so a whole page is not classified amount by amount.
     """
-    hits = [
-        i
-        for i, line in enumerate(lines)
-        if _has_any(line.lower(), _SETUP_WORDS) and _SETUP_RE.search(line)
-    ]
+    hits = [i for i in lines_with_any(lines, _SETUP_WORDS) if _SETUP_RE.search(lines[i])]
     wanted = sorted({j for i in hits for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
     amounts: set[Decimal] = set()
     for j in wanted:
@@ -586,6 +584,49 @@ def _has_any(lowered: str, words: Sequence[str]) -> bool:
     return any(word in lowered for word in words)
 
 
+def lines_with_any(lines: Sequence[str], words: Sequence[str]) -> list[int]:
+    """Indexes, in order, of the lines whose lower-cased text holds one of `words`.
+
+    One substring search per word over the whole page, not one per word and line: a page has
+    dozens of lines and a literal gate has up to fifteen words.
+    """
+    lowered = [line.lower() for line in lines]
+    starts = list(accumulate((len(line) + 1 for line in lowered), initial=0))
+    text = "\n".join(lowered)  # no word holds a newline, so a hit lies inside one line
+    hits: set[int] = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            line = bisect_right(starts, at) - 1
+            hits.add(line)
+            at = text.find(word, starts[line + 1])
+    return sorted(hits)
+
+
+# Every literal a billing-increment pattern cannot match without.
+_ANY_INCREMENT_WORDS = tuple(
+    dict.fromkeys(
+        (*_INCREMENT_RE_WORDS, *_INCREMENT_IS_RE_WORDS, *(w for ws in _INCREMENT_WORDS_NEED for w in ws))
+    )
+)
+
+
+def page_increment_seconds(lines: Sequence[str]) -> int | None:
+    """`increment_seconds` of a page's lines joined with " | ", reading only the lines that matter.
+
+    No increment pattern matches across " | ", so the lines without any of their literals can
+    be left out: the first match is the same, and a long page is not scanned line by line.
+    """
+    wanted = lines_with_any(lines, _ANY_INCREMENT_WORDS)
+    return increment_seconds(" | ".join(lines[i] for i in wanted))
+
+
+def page_says_no_setup(lines: Sequence[str]) -> bool:
+    """`says_no_setup` of a page's lines joined with " | ", reading only the lines that matter."""
+    wanted = lines_with_any(lines, _NO_SETUP_WORDS)  # as above: no match crosses " | "
+    return says_no_setup(" | ".join(lines[i] for i in wanted))
+
+
 def increment_seconds(text: str) -> int | None:
     """The billing increment a text states ("billed in 30-second increments" -> 30)."""
     lowered = text.lower()
@@ -609,7 +650,7 @@ def says_no_setup(text: str) -> bool:
 
 def is_quote(text: str) -> bool:
     """True when a short text is a quote-only price ("Call for pricing", "Custom")."""
-    return bool(QUOTE_RE.match(text.strip())) and len(text) <= 60
+    return len(text) <= 60 and bool(QUOTE_RE.match(text.strip()))
 
 
 def starts_from(before: str) -> bool:
@@ -679,6 +720,7 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
     annuals = [m for m in found if m.kind == "annual"]
     setups = [m for m in found if m.kind == "setup"]
     rate.noise = [m.money.raw for m in found if m.kind == "noise"]
+    quantities = included(text)  # (minutes, calls): read once, a long text costs
 
     base = _pick_base(prices)
     if base is not None:
@@ -694,7 +736,7 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
         # price. A free tier with included calls and overage ("$0/month, 25 calls, then $3 per
         # call") stays a monthly plan.
         usage = [m for m in prices if m is not base and m.unit in ("minute", "call")]
-        bundled = any(q for q in included(text) if q)
+        bundled = any(q for q in quantities if q)
         if rate.unit == "month" and base.money.amount == 0 and usage and not overages and not bundled:
             base = usage[0]
             rate.price = cents(base.money.amount)
@@ -746,7 +788,7 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
             rate.annual_price_per_month = cents(monthly)
         elif rate.unit == "month" and rate.annual_price_per_month is None:
             rate.annual_price_per_month = cents(monthly)
-    rate.included_minutes, rate.included_calls = included(text)
+    rate.included_minutes, rate.included_calls = quantities
     # A base fee plus pay-per-minute includes no minutes (DESIGN's convention).
     if "minute" in on_top and rate.included_minutes is None:
         rate.included_minutes = 0
