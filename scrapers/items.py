@@ -1,4 +1,8 @@
-"""What the `rates` spider yields: one fetch record per page, one observation per plan."""
+"""What the `rates` spider yields: one fetch record per page, carrying the plans read from it.
+
+One item per page, not one per plan: Scrapy's per-item machinery (pipeline chain, signals,
+log records) cost more than the pipelines' own work, at ~3 plans a page.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from benchmark.model import RatePlan
-
-
-@dataclass
-class FetchRecord:
-    """One fetch attempt, good or bad. Every fetched page is evidence, so the body is kept."""
-
-    competitor_id: str
-    url: str  # the registry's real URL: the recorded source
-    final_url: str | None  # after redirects, mapped back into the real host's space
-    status: int | None  # HTTP status; None when no response came back
-    fetched_at: datetime
-    content_hash: str | None  # sha256 of the raw body
-    body: bytes | None
-    ok: bool
-    error: str | None = None
-    plans_found: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,6 +52,27 @@ class PlanObservation:
     def describe(self) -> str:
         """Competitor, page and plan, for messages."""
         return f"{self.competitor_id} {self.url} plan {self.name!r}"
+
+
+@dataclass
+class FetchRecord:
+    """One fetch attempt, good or bad. Every fetched page is evidence, so the body is kept."""
+
+    competitor_id: str
+    url: str  # the registry's real URL: the recorded source
+    final_url: str | None  # after redirects, mapped back into the real host's space
+    status: int | None  # HTTP status; None when no response came back
+    fetched_at: datetime
+    content_hash: str | None  # sha256 of the raw body
+    body: bytes | None
+    ok: bool
+    error: str | None = None
+    plans_found: int = 0  # as extracted, before the pipelines' checks
+    warnings: list[str] = field(default_factory=list)
+    # The page's plans. Pipelines normalize and check them in place; a plan they refuse moves
+    # to `rejected` with the reason (the store keeps those in `rejects`).
+    plans: list[PlanObservation] = field(default_factory=list)
+    rejected: list[tuple[PlanObservation, str]] = field(default_factory=list)
 
 
 PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))

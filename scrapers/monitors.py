@@ -25,7 +25,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
 from benchmark.store import StoreLocked, connection, resolve_db_path
-from scrapers.items import FetchRecord, PlanObservation
+from scrapers.items import FetchRecord
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +76,11 @@ class CrawlBaseline:
     def spider_opened(self, spider: Any) -> None:
         db = resolve_db_path(getattr(spider, "db", None) or self.crawler.settings.get("RATEBENCH_DB"))
         run_id = str(getattr(spider, "run_id", ""))
-        self.stats.set_value(PLANS_PER_COMPETITOR, {})
-        self.stats.set_value(FIELD_COUNTS, {})
+        # The live counters themselves: item_scraped updates them in place, so the stats stay
+        # current without copying a dict of every competitor on each item.
+        self.stats.set_value(PLANS_PER_COMPETITOR, self.plans)
+        self.stats.set_value(FIELD_COUNTS, self.fields)
+        self.stats.set_value(FETCH_STATUS, self.statuses)
         if not db.exists():
             return
         try:
@@ -93,18 +96,16 @@ class CrawlBaseline:
             self.stats.set_value(BASELINE_PLANS, {cid: int(n) for cid, n in counts})
 
     def item_scraped(self, item: Any) -> None:
-        if isinstance(item, PlanObservation):
-            self.plans[item.competitor_id] += 1
+        if not isinstance(item, FetchRecord):
+            return
+        self.stats.inc_value(FETCHES_OK if item.ok else FETCHES_FAILED)
+        self.statuses[str(item.status) if item.status is not None else "none"] += 1
+        for plan in item.plans:  # the plans that passed the pipelines
+            self.plans[plan.competitor_id] += 1
             self.fields["_plans"] += 1
             for name in DEFAULT_FIELD_COVERAGE:
-                if getattr(item, name, None) not in (None, ""):
+                if getattr(plan, name, None) not in (None, ""):
                     self.fields[name] += 1
-            self.stats.set_value(PLANS_PER_COMPETITOR, dict(self.plans))
-            self.stats.set_value(FIELD_COUNTS, dict(self.fields))
-        elif isinstance(item, FetchRecord):
-            self.stats.inc_value(FETCHES_OK if item.ok else FETCHES_FAILED)
-            self.statuses[str(item.status) if item.status is not None else "none"] += 1
-            self.stats.set_value(FETCH_STATUS, dict(self.statuses))
 
 
 def _selected_competitors(data: Any) -> list[str]:

@@ -1,14 +1,18 @@
 """Item pipelines, one job each: normalize plans, validate them, drop duplicates, store.
 
-A plan that fails normalization or validation is dropped with `RejectedPlan` (its message
-names competitor, URL, plan and problem) and lands in the `rejects` table; a duplicate is
-dropped with `DuplicatePlan`. Fetch records pass through untouched to the store.
+Each item is a page's `FetchRecord` with the plans read from it. A plan that fails
+normalization or validation is dropped from the page with `RejectedPlan` (its message names
+competitor, URL, plan and problem), logged, and kept in the page's `rejected` list, which the
+store writes to the `rejects` table; a duplicate is dropped with `DuplicatePlan`. The page
+itself always goes on to the store: it is evidence whatever its plans turn out to be.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
@@ -17,12 +21,13 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 
 from benchmark import writer
 from benchmark.model import CURRENCIES, INT_FIELDS, MONEY_FIELDS, UNITS
 from benchmark.store import resolve_db_path
 from scrapers.items import FetchRecord, PlanObservation
+
+logger = logging.getLogger(__name__)
 
 FOUR_PLACES = Decimal("0.0001")
 CURRENCY_SYMBOLS = {"$": None, "US$": "USD", "£": "GBP", "€": "EUR", "C$": "CAD", "A$": "AUD"}
@@ -50,11 +55,15 @@ SANE_PRICE: dict[str, tuple[Decimal, Decimal]] = {
 }
 
 
-class RejectedPlan(DropItem):
+class DroppedPlan(ValueError):
+    """A plan a pipeline takes off its page; the message says which plan and why."""
+
+
+class RejectedPlan(DroppedPlan):
     """A plan that cannot be stored as a price; the store keeps it in `rejects`."""
 
 
-class DuplicatePlan(DropItem):
+class DuplicatePlan(DroppedPlan):
     """A plan already seen for this competitor in this run."""
 
 
@@ -62,12 +71,29 @@ def _reject(item: PlanObservation, problem: str) -> RejectedPlan:
     return RejectedPlan(f"{item.describe()}: {problem}")
 
 
+def screen_plans(item: Any, check: Callable[[PlanObservation], PlanObservation]) -> Any:
+    """Run `check` over a page's plans; a plan it rejects moves to the page's `rejected`."""
+    if not isinstance(item, FetchRecord) or not item.plans:
+        return item
+    kept: list[PlanObservation] = []
+    for plan in item.plans:
+        try:
+            kept.append(check(plan))
+        except RejectedPlan as exc:
+            logger.warning("Dropped plan: %s", exc)
+            item.rejected.append((plan, str(exc)))
+    item.plans = kept
+    return item
+
+
 class NormalizePlanPipeline:
     """Decimal amounts (4 places), ISO currency, the contract's units, collapsed whitespace."""
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PlanObservation):
-            return item
+        return screen_plans(item, self.normalize)
+
+    def normalize(self, item: PlanObservation) -> PlanObservation:
+        """The plan with its values in the contract's form; RejectedPlan if one cannot be."""
         for key in MONEY_FIELDS:
             value = getattr(item, key)
             if value is None:
@@ -106,8 +132,10 @@ class ValidatePlanPipeline:
     """Known currency and unit, a price unless quote-only, sane amounts, evidence present."""
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PlanObservation):
-            return item
+        return screen_plans(item, self.validate)
+
+    def validate(self, item: PlanObservation) -> PlanObservation:
+        """The plan, if it can be stored as a price; RejectedPlan naming the problem if not."""
         if item.currency not in CURRENCIES:
             raise _reject(item, f"unknown currency {item.currency!r}")
         if item.unit not in UNITS:
@@ -145,8 +173,19 @@ class DeduplicatePlanPipeline:
         self.seen: dict[tuple[object, ...], str] = {}
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, PlanObservation):
+        if not isinstance(item, FetchRecord) or not item.plans:
             return item
+        kept: list[PlanObservation] = []
+        for plan in item.plans:
+            try:
+                kept.append(self.check(plan))
+            except DuplicatePlan as exc:
+                logger.info("Dropped plan: %s", exc)
+        item.plans = kept
+        return item
+
+    def check(self, item: PlanObservation) -> PlanObservation:
+        """The plan, the first time it is seen for its competitor; DuplicatePlan after that."""
         key = (item.competitor_id, *item.contract_key())
         if key in self.seen:
             raise DuplicatePlan(
@@ -197,7 +236,6 @@ class StorePipeline:
         self.compressor = ThreadPoolExecutor(1, thread_name_prefix="ratebench-gzip")
         self.db: str | None = None
         self.started = False
-        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -235,21 +273,18 @@ class StorePipeline:
             spider.logger.warning("marked runs left running as failed: %s", ", ".join(interrupted))
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, FetchRecord):
-            if item.content_hash and item.body is not None and item.content_hash not in self.pages:
-                self.pages[item.content_hash] = self.compressor.submit(
-                    writer.page_row, item.content_hash, item.body, item.fetched_at
-                )
-            # The page is kept compressed (above); holding every raw body until the run ends
-            # would grow memory with the crawl. The item itself still carries its body on.
-            self.fetches.append(replace(item, body=None))
-        elif isinstance(item, PlanObservation):
-            self.observations.append(item)
+        if not isinstance(item, FetchRecord):
+            return item
+        if item.content_hash and item.body is not None and item.content_hash not in self.pages:
+            self.pages[item.content_hash] = self.compressor.submit(
+                writer.page_row, item.content_hash, item.body, item.fetched_at
+            )
+        # The page is kept compressed (above); holding every raw body until the run ends
+        # would grow memory with the crawl. The item itself still carries its body on.
+        self.fetches.append(replace(item, body=None, plans=[], rejected=[]))
+        self.observations.extend(item.plans)
+        self.rejects.extend(item.rejected)
         return item
-
-    def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Spider) -> None:
-        if isinstance(exception, RejectedPlan) and isinstance(item, PlanObservation):
-            self.rejects.append((item, str(exception)))
 
     def build_batch(self, reason: str) -> writer.RunBatch:
         """The run's rows and verdict; observations of a competitor with a failed page are
@@ -297,7 +332,7 @@ class StorePipeline:
             status=status,
             finish_reason=reason,
             pages=[page.result() for page in self.pages.values()],
-            fetches=[_row(f, skip="body") for f in self.fetches],
+            fetches=[_row(f, skip=FETCH_ONLY_IN_ITEM) for f in self.fetches],
             observations=[_observation_row(o) for o in kept],
             rejects=[
                 {
@@ -341,10 +376,15 @@ class StorePipeline:
         )
 
 
-def _row(item: Any, skip: str = "") -> dict[str, Any]:
+# FetchRecord fields that are not `fetches` columns: the body is stored in `pages`, the plans
+# in `observations` and `rejects`.
+FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected"})
+
+
+def _row(item: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A flat dataclass as a dict, without asdict's deep copy: the writer only reads the
     values (an Arrow table is built from them), and at thousands of items the copy counts."""
-    return {f.name: getattr(item, f.name) for f in fields(item) if f.name != skip}
+    return {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
 
 
 def _observation_row(item: PlanObservation) -> dict[str, Any]:
@@ -355,6 +395,7 @@ def _observation_row(item: PlanObservation) -> dict[str, Any]:
 
 __all__ = [
     "DeduplicatePlanPipeline",
+    "DroppedPlan",
     "DuplicatePlan",
     "NormalizePlanPipeline",
     "RejectedPlan",

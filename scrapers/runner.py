@@ -111,7 +111,8 @@ def run_crawl(
     Raises ValueError (UnknownCompetitor, bad fetched_at, registry errors) before any write.
     """
     registry_path = registry or str(DEFAULT_REGISTRY)
-    chosen = select_competitors(load_registry(registry_path), list(competitor_ids))
+    entries = load_registry(registry_path)
+    chosen = select_competitors(entries, list(competitor_ids))
     if fetched_at:
         parse_instant(fetched_at)
     db_path = str(resolve_db_path(db))
@@ -131,6 +132,7 @@ def run_crawl(
         fetched_at=fetched_at,
         run_id=run_id,
         registry=registry_path,
+        registry_entries=entries,
     )
     process.start()
     seconds = time.monotonic() - started

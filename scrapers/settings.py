@@ -69,6 +69,7 @@ ITEM_PIPELINES = {
 
 SPIDER_CONTRACTS = {
     "scrapers.spiders.contracts.FixturePageContract": 10,
+    "scrapers.spiders.contracts.PlansContract": 20,
 }
 
 # Extraction runs in this many worker processes (scrapers/offload.py) once a crawl has at
@@ -80,6 +81,16 @@ RATEBENCH_EXTRACT_POOL_MIN_PAGES = 1000
 # The item pipelines are synchronous, so running a page's items "in parallel" gains nothing,
 # while Scrapy starts one asyncio task per slot for every response (100 by default).
 CONCURRENT_ITEMS = 1
+
+# Every pricing URL has its own host and so its own downloader slot (politeness is per host).
+# Scrapy's default DownloaderAwarePriorityQueue keeps a queue per slot and scans all of them
+# for every request it hands out: with thousands of hosts that scan was ~6% of the crawl's
+# CPU. The plain priority queue hands out requests in order; the downloader's per-slot
+# concurrency and delays still hold each host to its limits.
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
+# The whole stats dict is stored with the run (crawl_runs.stats, `ratebench db info`); Scrapy's
+# pretty-printed dump at close would format per-competitor counters for every host again.
+STATS_DUMP = False
 
 # Where the crawl writes; None means --db, else RATEBENCH_DB, else data/ratebench.duckdb.
 RATEBENCH_DB = None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.contracts import Contract
+from scrapy.exceptions import ContractFail
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -30,3 +31,17 @@ class FixturePageContract(Contract):
             "currency": currency,
         }
         return args
+
+
+class PlansContract(Contract):
+    """`@plans N`: every page item the callback returns carries N plans."""
+
+    name = "plans"
+
+    def post_process(self, output: list[Any]) -> None:
+        expected = int(self.args[0])
+        for item in output:
+            found = len(getattr(item, "plans", ()))
+            if found != expected:
+                raise ContractFail(f"{getattr(item, 'url', item)!r} carries {found} plans, "
+                                   f"expected {expected}")

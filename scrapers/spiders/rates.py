@@ -77,7 +77,8 @@ class RatesSpider(scrapy.Spider):
     """Fetch every registry pricing URL (through the mirror when given) and extract its plans.
 
     Arguments (`-a`): mirror=URL, competitors=id1,id2, db=PATH, fetched_at=ISO, run_id=ID,
-    registry=PATH.
+    registry=PATH. A caller that has already parsed the registry passes its entries as
+    `registry_entries` (the registry is not read twice).
     """
 
     name = "rates"
@@ -90,13 +91,15 @@ class RatesSpider(scrapy.Spider):
         fetched_at: str | None = None,
         run_id: str | None = None,
         registry: str | None = None,
+        registry_entries: list[Competitor] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.mirror = mirror.rstrip("/") if mirror else None
         ids = [i.strip() for i in (competitors or "").split(",") if i.strip()]
         self.registry_path = registry or str(DEFAULT_REGISTRY)
-        self.competitors = select_competitors(load_registry(self.registry_path), ids)
+        entries = registry_entries if registry_entries is not None else load_registry(self.registry_path)
+        self.competitors = select_competitors(entries, ids)
         self.db = db
         self.fetched_at = parse_instant(fetched_at) if fetched_at else None
         self.run_id = run_id or new_run_id()
@@ -160,7 +163,8 @@ class RatesSpider(scrapy.Spider):
         """Keep the page as evidence and yield its plans.
 
         @fixture ruby_pricing.html https://www.ruby.com/pricing/ ruby US USD
-        @returns items 3 3
+        @returns items 1 1
+        @plans 2
         @scrapes competitor_id url final_url fetched_at content_hash
         """
         meta = response.meta
@@ -207,10 +211,9 @@ class RatesSpider(scrapy.Spider):
         record.warnings = list(extraction.warnings)
         if not extraction.plans:
             record.warnings.append("no plans found on the page")
-        yield record
         assert record.content_hash is not None
-        for plan in extraction.plans:
-            yield PlanObservation.from_plan(
+        record.plans = [
+            PlanObservation.from_plan(
                 plan,
                 competitor_id=competitor_id,
                 url=real_url,
@@ -219,6 +222,9 @@ class RatesSpider(scrapy.Spider):
                 content_hash=record.content_hash,
                 registry_currency=meta.get("currency"),
             )
+            for plan in extraction.plans
+        ]
+        yield record
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
         """A request that got no usable response: a failed fetch, never a price change."""

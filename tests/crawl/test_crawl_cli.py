@@ -41,7 +41,7 @@ def test_scrapy_list_and_check() -> None:
     assert listed.stdout.split() == ["rates"]
     checked = _scrapy("check", "rates")
     assert checked.returncode == 0, checked.stderr
-    assert "OK" in checked.stderr and "Ran 2 contracts" in checked.stderr
+    assert "OK" in checked.stderr and "Ran 3 contracts" in checked.stderr
 
 
 def test_scrapy_crawl_with_mirror_argument(site: Site, tmp_path: Path) -> None:

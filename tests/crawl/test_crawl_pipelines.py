@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from scrapers.items import PlanObservation
+from scrapers.items import FetchRecord, PlanObservation
 from scrapers.middlewares import from_mirror, to_mirror
 from scrapers.pipelines import (
     DeduplicatePlanPipeline,
@@ -41,7 +41,14 @@ def plan(**overrides: object) -> PlanObservation:
 
 
 def through(item: PlanObservation) -> PlanObservation:
-    return ValidatePlanPipeline().process_item(NormalizePlanPipeline().process_item(item))
+    return ValidatePlanPipeline().validate(NormalizePlanPipeline().normalize(item))
+
+
+def page(*plans: PlanObservation, url: str = "https://www.ruby.com/pricing/") -> FetchRecord:
+    return FetchRecord(competitor_id="ruby", url=url, final_url=url, status=200,
+                       fetched_at=datetime(2026, 10, 7, tzinfo=UTC), content_hash="ab" * 32,
+                       body=b"<html></html>", ok=True, plans_found=len(plans),
+                       plans=list(plans))  # fmt: skip
 
 
 def test_mirror_urls_map_both_ways() -> None:
@@ -99,12 +106,41 @@ def test_quote_plan_without_price_passes_and_priced_quote_fails() -> None:
 
 def test_duplicates_are_dropped_per_competitor() -> None:
     dedupe = DeduplicatePlanPipeline()
-    assert dedupe.process_item(plan())
+    assert dedupe.check(plan())
     # The same plan on another page of the same competitor (evidence differs): a duplicate.
     with pytest.raises(DuplicatePlan, match="duplicate of the same plan on"):
-        dedupe.process_item(plan(url="https://www.ruby.com/plans/", evidence="$250 a month"))
-    assert dedupe.process_item(plan(competitor_id="other"))
-    assert dedupe.process_item(plan(price=Decimal("260")))
+        dedupe.check(plan(url="https://www.ruby.com/plans/", evidence="$250 a month"))
+    assert dedupe.check(plan(competitor_id="other"))
+    assert dedupe.check(plan(price=Decimal("260")))
+
+
+def test_a_page_keeps_its_good_plans_and_lists_the_rejected_with_reasons() -> None:
+    good, negative, priced_quote = (
+        plan(name="Starter"), plan(name="Broken", price=Decimal("-5")),
+        plan(name="Custom", unit="quote", price=Decimal("9")),
+    )  # fmt: skip
+    item = page(good, negative, priced_quote)
+    for pipeline in (NormalizePlanPipeline(), ValidatePlanPipeline(), DeduplicatePlanPipeline()):
+        item = pipeline.process_item(item)
+    assert [p.name for p in item.plans] == ["Starter"]
+    assert [(p.name, reason.split(": ", 1)[1]) for p, reason in item.rejected] == [
+        ("Broken", "price is negative (-5.0000)"),
+        ("Custom", "quote-only plan carries a price 9.0000"),
+    ]
+    assert item.ok and item.plans_found == 3  # the page itself is still a good fetch
+
+
+def test_a_plan_seen_on_an_earlier_page_is_dropped_from_the_later_one() -> None:
+    dedupe = DeduplicatePlanPipeline()
+    first = dedupe.process_item(page(plan(name="Starter"), plan(name="Pro", price=Decimal("400"))))
+    second = dedupe.process_item(page(plan(name="Starter", evidence="$250 a month"),
+                                      url="https://www.ruby.com/plans/"))
+    assert [p.name for p in first.plans] == ["Starter", "Pro"]
+    assert second.plans == [] and second.rejected == []  # a duplicate is not a reject
+    failed = FetchRecord(competitor_id="ruby", url="https://www.ruby.com/x", final_url=None,
+                         status=None, fetched_at=datetime(2026, 10, 7, tzinfo=UTC),
+                         content_hash=None, body=None, ok=False, error="timeout")
+    assert dedupe.process_item(failed) is failed
 
 
 def test_judge_run() -> None:
