@@ -395,9 +395,12 @@ def _read_block(
     return [Block(name, texts, texts, annual=annual)]
 
 
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
 def _prose_blocks(texts: list[str], currency: str) -> list[Block]:
     text = " ".join(texts)
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    sentences = _SENTENCE_SPLIT_RE.split(text)
     blocks = []
     for sentence in sentences:
         found = ratetext.mentions([sentence], currency)
@@ -434,6 +437,11 @@ def _lead_name(texts: list[str], currency: str) -> str | None:
 
 
 _BILLING_WORD_RE = re.compile(r"\b(?:monthly|annual(?:ly)?|yearly|quarterly)\b", re.IGNORECASE)
+_LATIN_LETTER_RE = re.compile(r"[A-Za-zÀ-ÿ]")
+_SENTENCE_END_RE = re.compile(r"\w[.!?](?:\s|$)")
+_PERCENT_RE = re.compile(r"\d\s?%")
+_QUANTITY_LEAD_RE = re.compile(r"^\d[\d,]*\+?\s*(?:minutes|mins?|calls)\b", re.IGNORECASE)
+_INCLUDED_PER_RE = re.compile(r"\b(?:included|per|/)\b", re.IGNORECASE)
 
 
 def _name_like(text: str) -> bool:
@@ -441,15 +449,15 @@ def _name_like(text: str) -> bool:
         return False
     if ratetext.find_money(text) or _BADGE_RE.match(text) or ratetext.is_quote(text):
         return False
-    if not re.search(r"[A-Za-zÀ-ÿ]", text):
+    if not _LATIN_LETTER_RE.search(text):
         return False
-    if len(text.split()) > 2 and re.search(r"\w[.!?](?:\s|$)", text):
+    if len(text.split()) > 2 and _SENTENCE_END_RE.search(text):
         return False  # a sentence ("One flat price. Unlimited calls."), not a plan's name
-    if re.search(r"\d\s?%", text) or len(_BILLING_WORD_RE.findall(text)) >= 2:
+    if _PERCENT_RE.search(text) or len(_BILLING_WORD_RE.findall(text)) >= 2:
         return False  # a billing toggle or a savings badge ("Monthly | Annual (save 17%)")
-    return not re.match(r"^\d[\d,]*\+?\s*(?:minutes|mins?|calls)\b", text, re.I) or len(
+    return not _QUANTITY_LEAD_RE.match(text) or len(
         text.split()
-    ) <= 3 and not re.search(r"\b(?:included|per|/)\b", text, re.I)
+    ) <= 3 and not _INCLUDED_PER_RE.search(text)
 
 
 def _block_name(doc: Document, lines: list, idx: int) -> str | None:

@@ -40,7 +40,7 @@ def _memo_short(fn: _F) -> _F:
 
     @wraps(fn)
     def call(*args: str) -> Any:
-        if sum(len(a) for a in args) > _MEMO_CHARS:
+        if sum(map(len, args)) > _MEMO_CHARS:
             return fn(*args)
         return cached(*args)
 
@@ -182,6 +182,10 @@ def _amount(number: str) -> Decimal | None:
         return None
 
 
+# "$50 CAD": the code after a bare "$" says which dollar.
+_DOLLAR_CODE_RE = re.compile(r"\s?(CAD|AUD|USD)\b")
+
+
 def find_money(text: str, default_currency: str = "USD") -> list[Money]:
     """Every amount in `text`; a bare "$" takes `default_currency` when that is a dollar."""
     return list(_money_in(text, default_currency))
@@ -210,7 +214,7 @@ def _money_in(text: str, default_currency: str) -> tuple[Money, ...]:
         value = _amount(number)
         if value is None:
             continue
-        code = re.match(r"\s?(CAD|AUD|USD)\b", text[m.end() : m.end() + 5])
+        code = _DOLLAR_CODE_RE.match(text[m.end() : m.end() + 5])
         if symbol == "$" and code:
             currency = code.group(1)
         elif symbol == "$":
@@ -371,6 +375,10 @@ def classify(before: str, after: str) -> tuple[str, str | None]:
     return "price", unit
 
 
+_WORD3_RE = re.compile(r"[A-Za-z]{3}")
+_LETTER_RE = re.compile(r"[A-Za-z]")
+
+
 def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mention]:
     """Every amount in a block of lines, classified with its line and neighbour lines as context.
 
@@ -385,11 +393,11 @@ def mentions(lines: Sequence[str], default_currency: str = "USD") -> list[Mentio
             next_start = monies[j + 1].start if j + 1 < len(monies) else len(line)
             before = line[prev_end : money.start]
             after = line[money.end : next_start]
-            if j == 0 and not re.search(r"[A-Za-z]{3}", before) and i > 0 and not found[i - 1]:
+            if j == 0 and not _WORD3_RE.search(before) and i > 0 and not found[i - 1]:
                 before = lines[i - 1][-60:] + " | " + before
             if (
                 j + 1 == len(monies)
-                and not re.search(r"[A-Za-z]", after)
+                and not _LETTER_RE.search(after)
                 and i + 1 < len(lines)
                 and not found[i + 1]
                 and len(lines[i + 1]) <= 60
@@ -520,6 +528,14 @@ QUOTE_IN_TEXT_RE = re.compile(
 )
 
 
+# "8 min read", "5 minutes ago", "a 30-minute call": durations, not a bundle.
+_DURATION_AFTER_RE = re.compile(
+    r"\s*(?:of|or less|or fewer|in length|long|call|per call|each|read|ago|away|drive|"
+    r"walk|wait|response|to set up|setup)\b"
+)
+_SECONDS_OR_HOURS_AFTER_RE = re.compile(r"^[-\s]*(?:second|hour)")
+
+
 def included(text: str) -> tuple[int | None, int | None]:
     """(minutes, calls) a text says are included per month ("includes 100 minutes")."""
     minutes: int | None = None
@@ -536,14 +552,7 @@ def included(text: str) -> tuple[int | None, int | None]:
         if _ESTIMATE_RE.search(head) or _NOT_INCLUDED_BEFORE_RE.search(head):
             continue
         tail = text[m.end() : m.end() + 30].lower()
-        # "8 min read", "5 minutes ago", "a 30-minute call": durations, not a bundle.
-        if re.match(
-            r"\s*(?:of|or less|or fewer|in length|long|call|per call|each|read|ago|away|drive|"
-            r"walk|wait|response|to set up|setup)\b",
-            tail,
-        ):
-            continue
-        if re.match(r"^[-\s]*(?:second|hour)", tail):
+        if _DURATION_AFTER_RE.match(tail) or _SECONDS_OR_HOURS_AFTER_RE.match(tail):
             continue
         value = int(m.group(1).replace(",", ""))
         if m.group(2).lower().startswith("min"):
@@ -803,9 +812,12 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
     return rate
 
 
+_UNIT_WORD_RE = re.compile(r"\b(calls?|min(?:ute)?s?)\b", re.IGNORECASE)
+
+
 def _unit_word(before: str) -> str | None:
     """'call' or 'minute' from the last unit word before an overage amount ("Extra calls $2")."""
-    words = re.findall(r"\b(calls?|min(?:ute)?s?)\b", before[-40:], re.IGNORECASE)
+    words = _UNIT_WORD_RE.findall(before[-40:])
     if not words:
         return None
     return "call" if words[-1].lower().startswith("call") else "minute"
