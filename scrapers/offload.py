@@ -2,7 +2,8 @@
 
 Extraction is pure CPU (lxml, regexes), so on the reactor thread it stalls every download
 while it runs. In a worker process it runs on another core while the reactor keeps fetching;
-a thread would not help (the GIL). Small crawls stay inline: starting a worker costs about a
+a thread would not help (the GIL). The worker also compresses the page for the evidence
+store, the other per-page CPU job. Small crawls stay inline: starting a worker costs about a
 second, more than it saves on a few hundred pages (see RATEBENCH_EXTRACT_POOL_MIN_PAGES).
 """
 
@@ -14,7 +15,10 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from benchmark.evidence import page_row
 
 if TYPE_CHECKING:
     from scrapers.extraction import Extraction
@@ -28,12 +32,18 @@ def _init_worker() -> None:
     import scrapers.extraction  # noqa: F401 - the import is the warm-up
 
 
-def _extract(
-    html: str, url: str, country: str | None, currency: str | None
-) -> Extraction:
+def _read_page(
+    html: str,
+    url: str,
+    country: str | None,
+    currency: str | None,
+    evidence: tuple[str, bytes, datetime],
+) -> tuple[Extraction, dict[str, Any]]:
+    """The page's plans and its `pages` row; `evidence` is (content hash, body, fetched at)."""
     from scrapers.extraction import extract_plans
 
-    return extract_plans(html, url, country=country, currency=currency)
+    extraction = extract_plans(html, url, country=country, currency=currency)
+    return extraction, page_row(*evidence)
 
 
 def _ready() -> bool:
@@ -70,15 +80,24 @@ class Extractor:
             )
             self.pool.submit(_ready)
 
-    async def extract(
-        self, html: str, url: str, *, country: str | None, currency: str | None
-    ) -> Extraction:
-        """The page's plans; raises what extraction raises (the spider records it)."""
+    async def read_page(
+        self,
+        html: str,
+        url: str,
+        *,
+        country: str | None,
+        currency: str | None,
+        evidence: tuple[str, bytes, datetime],
+    ) -> tuple[Extraction, dict[str, Any]]:
+        """The page's plans and its compressed `pages` row (`evidence`: content hash, raw
+        body, fetched at); raises what extraction raises (the spider records it)."""
         if self.pool is None:
-            return _extract(html, url, country, currency)
+            return _read_page(html, url, country, currency, evidence)
         pool = self.pool
         try:
-            return await asyncio.wrap_future(pool.submit(_extract, html, url, country, currency))
+            return await asyncio.wrap_future(
+                pool.submit(_read_page, html, url, country, currency, evidence)
+            )
         except BrokenProcessPool:
             # A worker died (killed, or crashed inside lxml): the pages it held fail, later
             # ones get a fresh pool instead of failing with it (replaced once per breakage).

@@ -13,7 +13,6 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from benchmark import writer
+from benchmark.evidence import page_row
 from benchmark.model import CURRENCIES, INT_FIELDS, MONEY_FIELDS, UNITS
 from benchmark.store import resolve_db_path
 from scrapers.items import FetchRecord, PlanObservation
@@ -230,10 +230,8 @@ class StorePipeline:
         self.fetches: list[FetchRecord] = []
         self.observations: list[PlanObservation] = []
         self.rejects: list[tuple[PlanObservation, str]] = []
-        # Page rows by content hash, compressed on a thread: zlib lets go of the GIL, so the
-        # compression of one page overlaps the reactor's work on the next.
-        self.pages: dict[str, Future[dict[str, Any]]] = {}
-        self.compressor = ThreadPoolExecutor(1, thread_name_prefix="ratebench-gzip")
+        # Page rows (body compressed) by content hash: each page is stored once.
+        self.pages: dict[str, dict[str, Any]] = {}
         self.db: str | None = None
         self.started = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -275,13 +273,17 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchRecord):
             return item
-        if item.content_hash and item.body is not None and item.content_hash not in self.pages:
-            self.pages[item.content_hash] = self.compressor.submit(
-                writer.page_row, item.content_hash, item.body, item.fetched_at
-            )
+        if item.content_hash and item.content_hash not in self.pages:
+            # Good pages come compressed from the extraction worker; others (error pages) are
+            # compressed here.
+            row = item.page_row
+            if row is None and item.body is not None:
+                row = page_row(item.content_hash, item.body, item.fetched_at)
+            if row is not None:
+                self.pages[item.content_hash] = row
         # The page is kept compressed (above); holding every raw body until the run ends
         # would grow memory with the crawl. The item itself still carries its body on.
-        self.fetches.append(replace(item, body=None, plans=[], rejected=[]))
+        self.fetches.append(replace(item, body=None, plans=[], rejected=[], page_row=None))
         self.observations.extend(item.plans)
         self.rejects.extend(item.rejected)
         return item
@@ -331,7 +333,7 @@ class StorePipeline:
             finished_at=datetime.now(UTC),
             status=status,
             finish_reason=reason,
-            pages=[page.result() for page in self.pages.values()],
+            pages=list(self.pages.values()),
             fetches=[_row(f, skip=FETCH_ONLY_IN_ITEM) for f in self.fetches],
             observations=[_observation_row(o) for o in kept],
             rejects=[
@@ -353,7 +355,6 @@ class StorePipeline:
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        self.compressor.shutdown(wait=True)
         if not self.started:
             return
         batch = self.build_batch(reason)
@@ -378,7 +379,7 @@ class StorePipeline:
 
 # FetchRecord fields that are not `fetches` columns: the body is stored in `pages`, the plans
 # in `observations` and `rejects`.
-FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected"})
+FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected", "page_row"})
 
 
 def _row(item: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:

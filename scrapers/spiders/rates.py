@@ -194,12 +194,14 @@ class RatesSpider(scrapy.Spider):
             record.error = f"not a text page (Content-Type {content_type or 'missing'!r})"
             yield record
             return
+        assert record.content_hash is not None  # the body is not empty
         try:
-            extraction = await self.extractor.extract(
+            extraction, record.page_row = await self.extractor.read_page(
                 response.text,
                 record.final_url or real_url,
                 country=meta.get("country"),
                 currency=meta.get("currency"),
+                evidence=(record.content_hash, body, record.fetched_at),
             )
         except Exception as exc:  # an extraction bug must not pass for "no plans"
             self.logger.exception("extraction failed on %s", real_url)
@@ -211,7 +213,6 @@ class RatesSpider(scrapy.Spider):
         record.warnings = list(extraction.warnings)
         if not extraction.plans:
             record.warnings.append("no plans found on the page")
-        assert record.content_hash is not None
         record.plans = [
             PlanObservation.from_plan(
                 plan,
