@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from benchmark.config import Profile
 from benchmark.fx import FxError, FxTable
@@ -233,9 +235,16 @@ def materialized_latest_fresh(con: duckdb.DuckDBPyConnection) -> bool:
 def _fresh_latest_facts(con: duckdb.DuckDBPyConnection) -> tuple[set[int], set[str]] | None:
     """When mart_latest_plans is fresh, the billing increments and currencies of its plans (what
     pricing straight from the mart needs first); None when it is stale or was never built."""
-    if not _materialized_latest_present(con):
+    # Tried rather than looked up first (one statement less): on a cursor of its own, whose
+    # failure when the mart was never built cannot abort a transaction the caller holds open.
+    cur = con.cursor()
+    try:
+        rows = cur.execute(
+            compose("marts/latest_plans_facts", "marts/latest_plans_fresh")).fetchall()
+    except duckdb.CatalogException:
         return None
-    rows = con.execute(compose("marts/latest_plans_facts", "marts/latest_plans_fresh")).fetchall()
+    finally:
+        cur.close()
     if not rows or not rows[0][0]:
         return None
     return set(rows[0][1] or ()), set(rows[0][2] or ())
@@ -477,11 +486,14 @@ _PRICE_FIELDS = (
 )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _utc_datetimes(column: pa.ChunkedArray) -> list[datetime | None]:
-    """Aware UTC datetimes from a timestamp column: converted as naive wall-clock UTC values and
-    tagged, which is several times cheaper than pyarrow's per-value time-zone conversion."""
-    naive = column.cast(pa.timestamp("us")).to_pylist()
-    return [None if v is None else v.replace(tzinfo=UTC) for v in naive]
+    """Aware UTC datetimes from a timestamp column: the epoch plus each value's microseconds,
+    several times cheaper than pyarrow's per-value time-zone conversion."""
+    micros = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()
+    return [None if v is None else _EPOCH + timedelta(microseconds=v) for v in micros]
 
 
 def prices_from_arrow(table: pa.Table) -> list[CompetitorPrice]:
@@ -502,6 +514,54 @@ def prices_from_arrow(table: pa.Table) -> list[CompetitorPrice]:
     return [CompetitorPrice(*row) for row in zip(*columns, strict=True)]
 
 
+class PricedMarket(Sequence[CompetitorPrice]):
+    """Every competitor's price for a profile, held as its marts/profile_prices rows (`table`):
+    the CompetitorPrice objects are built when first read, so a recommendation, which reads
+    only its band's members, builds only those. Compares, hashes and pickles as a tuple."""
+
+    __slots__ = ("_prices", "table")
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._prices: tuple[CompetitorPrice, ...] | None = None
+
+    def _all(self) -> tuple[CompetitorPrice, ...]:
+        if self._prices is None:
+            self._prices = tuple(prices_from_arrow(self.table))
+        return self._prices
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[CompetitorPrice]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PricedMarket):
+            other = other._all()
+        return self._all() == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self._all(),))
+
+    def __repr__(self) -> str:
+        return f"PricedMarket({self.table.num_rows} competitors)"
+
+    def select(self, competitor_ids: set[str]) -> list[CompetitorPrice]:
+        """The prices of these competitors, in order, building only them."""
+        if self._prices is not None:
+            return [p for p in self._prices if p.competitor_id in competitor_ids]
+        wanted = pa.array(sorted(competitor_ids), pa.string())
+        return prices_from_arrow(self.table.filter(
+            pc.is_in(self.table.column("competitor_id"), value_set=wanted)))
+
+
 def competitor_prices(
     con: duckdb.DuckDBPyConnection,
     profile: Profile,
@@ -510,17 +570,17 @@ def competitor_prices(
 ) -> list[CompetitorPrice]:
     """Each competitor's effective monthly cost for the profile (one row per competitor), priced
     in SQL (marts/profile_prices); `price_competitors` is the Python reference."""
-    return competitor_prices_table(con, profile, as_instant(as_of), currency)[0]
+    return list(priced_market(con, profile, as_instant(as_of), currency))
 
 
-def competitor_prices_table(
+def priced_market(
     con: duckdb.DuckDBPyConnection,
     profile: Profile,
     instant: datetime | None,
     currency: str = "USD",
-) -> tuple[list[CompetitorPrice], pa.Table]:
-    """competitor_prices, with the marts/profile_prices rows they came from (band_from_prices
-    takes them as they are)."""
+) -> PricedMarket:
+    """competitor_prices as a PricedMarket over the marts/profile_prices rows (band_from_prices
+    takes those rows as they are)."""
     fx = FxTable.load(con)
     facts = _fresh_latest_facts(con) if instant is None else None
     if facts is not None:
@@ -531,7 +591,7 @@ def competitor_prices_table(
         sql = compose("marts/latest_plans", "staging/good_observations")
         live = con.sql(sql, params={"as_of": instant}).to_arrow_table()
         table = price_plans_sql(con, _with_instant(live, instant), profile, fx, currency)
-    return prices_from_arrow(table), table
+    return PricedMarket(table)
 
 
 _DECIMAL = pa.decimal128(18, 6)
@@ -561,7 +621,7 @@ def _q6(value: Decimal | None) -> Decimal | None:
 
 def band_from_prices(
     con: duckdb.DuckDBPyConnection,
-    prices: list[CompetitorPrice],
+    prices: Sequence[CompetitorPrice],
     segment: Segment,
     *,
     as_of: datetime | None = None,
@@ -571,6 +631,8 @@ def band_from_prices(
 ) -> Band:
     """Quantiles in SQL over per-competitor prices already computed for a profile. `table`, the
     marts/profile_prices rows those prices were built from, saves converting them back."""
+    if table is None and isinstance(prices, PricedMarket):
+        table = prices.table
     # A fresh cursor keeps the registered relation private to this call.
     cur = con.cursor()
     try:
@@ -579,8 +641,9 @@ def band_from_prices(
     finally:
         cur.close()
     ids = set(row["member_ids"] or ())
-    return _band(segment, as_of, currency, min_count, row,
-                 [p for p in prices if p.competitor_id in ids])
+    members = (prices.select(ids) if isinstance(prices, PricedMarket)
+               else [p for p in prices if p.competitor_id in ids])
+    return _band(segment, as_of, currency, min_count, row, members)
 
 
 def profile_band(

@@ -17,6 +17,7 @@ Steps (each becomes one sentence of the explanation):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -31,10 +32,11 @@ from benchmark.market import (
     DEFAULT_MIN_COUNT,
     Band,
     CompetitorPrice,
+    PricedMarket,
     Segment,
     as_instant,
     band_from_prices,
-    competitor_prices_table,
+    priced_market,
     rate_card_bands,
 )
 
@@ -79,7 +81,8 @@ class Recommendation:
     segment: Segment | None
     revenue_share_monthly: Decimal | None
     explanation: tuple[str, ...]
-    competitors: tuple[CompetitorPrice, ...] = field(default=(), repr=False)
+    # Every competitor's price (a PricedMarket builds them when first read).
+    competitors: Sequence[CompetitorPrice] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """The DESIGN.md `--json` keys (money as strings) plus a few extras."""
@@ -125,7 +128,7 @@ class Recommendation:
 
 def choose_band(
     con: duckdb.DuckDBPyConnection,
-    prices: list[CompetitorPrice],
+    prices: Sequence[CompetitorPrice],
     profile: Profile,
     segment: Segment | None,
     as_of: datetime | None,
@@ -154,7 +157,7 @@ def choose_band(
 def _target(
     strategy: str,
     band: Band,
-    prices: list[CompetitorPrice],
+    prices: Sequence[CompetitorPrice],
     beat_competitors: tuple[str, ...],
     beat_by_pct: Decimal,
     currency: str,
@@ -252,7 +255,7 @@ def recommend(
     as_of: date | datetime | str | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     client_sales_per_month: Decimal | None = None,
-    prices: list[CompetitorPrice] | None = None,
+    prices: Sequence[CompetitorPrice] | None = None,
     band: Band | None = None,
 ) -> Recommendation:
     """A price for the profile by strategy, in the cost model's currency. `prices` (from
@@ -267,11 +270,10 @@ def recommend(
         raise RecommendationError("named competitors only go with --strategy beat")
     currency = costs.currency
     instant = as_instant(as_of)
-    table = None
     if prices is None:
-        prices, table = competitor_prices_table(con, profile, instant, currency)
+        prices = priced_market(con, profile, instant, currency)
     band, widened = choose_band(con, prices, profile, segment, instant, min_count, currency,
-                                known=band, table=table)
+                                known=band)
 
     seats = profile_seats(costs, profile)
     per_seat_cost = cost_per_seat_month(costs)
@@ -374,7 +376,7 @@ def recommend(
         segment=band.segment,
         revenue_share_monthly=revenue,
         explanation=tuple(steps),
-        competitors=tuple(prices),
+        competitors=prices if isinstance(prices, PricedMarket) else tuple(prices),
     )
 
 

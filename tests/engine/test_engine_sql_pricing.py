@@ -4,6 +4,7 @@ are used only while fresh; band history in one pass equals one band per date."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from benchmark.config import profile_from_dict
+from benchmark.config import load_costs, profile_from_dict
 from benchmark.fx import FxTable
 from benchmark.market import (
     as_instant,
@@ -23,8 +24,10 @@ from benchmark.market import (
     profile_band,
 )
 from benchmark.rebuild import rebuild
+from benchmark.recommend import recommend
 
 D = Decimal
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CENT = D("0.01")
 
 PROFILES = {
@@ -202,3 +205,21 @@ def test_market_position_reuses_prices_and_band_with_the_same_answer(
     assert position.band.sufficient  # the reused band is a real one
     assert len(position.prices) == len(competitor_prices(market_con, profile,
                                                          currency=costs.currency))
+
+
+def test_recommendation_prices_built_on_read_equal_competitor_prices(
+    market_con: duckdb.DuckDBPyConnection,
+) -> None:
+    profile = make_profile(PROFILES["lognormal 150 s"])
+    prices = competitor_prices(market_con, profile)
+    costs = load_costs(EXAMPLES / "costs.toml")
+    rec = recommend(market_con, profile, costs, "match", min_count=2)
+    assert rec.band is not None and rec.band.n_priced >= 2
+    members = {p.competitor_id for p in rec.band.competitors}
+    # The band's members, built alone, are the same objects' values as the full list's.
+    assert [p.to_json() for p in rec.band.competitors] == [
+        p.to_json() for p in prices if p.competitor_id in members]
+    assert len(rec.competitors) == len(prices)
+    assert [p.to_json() for p in rec.competitors] == [p.to_json() for p in prices]
+    assert rec.competitors == tuple(prices) and hash(rec.competitors) == hash(tuple(prices))
+    assert pickle.loads(pickle.dumps(rec)) == rec
