@@ -87,7 +87,7 @@ def decode(html: str | bytes) -> tuple[str | None, str | None]:
         _, text = html_to_unicode(None, html)
     else:
         text = html
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that copies the whole page
         return None, "input is empty"
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped[:1] in "{[":
@@ -133,9 +133,8 @@ def load_document(html: str | bytes) -> Document:
             "markup is nested deeper than 256 levels; text below that depth was not read"
         )
     lang = root.get("lang") or root.get("xml:lang")
-    _prune(root)
     doc = Document(root, lang=lang, warnings=warnings)
-    _index(doc)
+    _prune_and_index(doc)
     return doc
 
 
@@ -156,78 +155,111 @@ def attr_text(el: etree._Element) -> str:
     return " ".join([str(cls), str(ident), *data])
 
 
+_DROPPED_TAGS = frozenset((*DROP_TAGS, *STRUCK_TAGS, "nav", "footer"))
+
+
 def _drops(el: etree._Element, tag: str) -> bool:
-    if tag in DROP_TAGS or tag in STRUCK_TAGS or tag in ("nav", "footer"):
+    """True for an element whose text is never a current price (hidden, struck, chrome, noise)."""
+    if tag in _DROPPED_TAGS:
         return True
+    if not el.attrib:
+        return False  # the checks below read attributes; most elements have none
     style = el.get("style")
     if style and "line-through" in style.replace(" ", "").lower():
         return True
     return tag not in ("html", "body") and bool(_NOISE_ATTR_RE.search(attr_text(el)))
 
 
-def _prune(root: etree._Element) -> None:
+def _remove_keeping_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    # Keep the tail: it is the parent's text, not the dropped element's.
+    tail = el.tail
+    prev = el.getprevious()
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _prune_and_index(doc: Document) -> None:
+    """Drop what is never read (`_drops`), cut the visible text into lines at block boundaries
+    and number the walk for containment -- in one walk over the tree, which is most of the cost.
+
+    Lines and numbers are those of the pruned tree: a dropped element's subtree is skipped, it
+    gets no number and breaks no line, and its tail stays in the text where it stood, which is
+    where removing it puts the tail (onto the previous sibling's tail or the parent's text).
+    """
+    root = doc.root
+    assert root is not None
     # Comments and processing instructions go wherever they are (iterwalk does not visit them).
     drop: list[etree._Element] = list(
         root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)
     )
-    walker = etree.iterwalk(root, events=("start",))
-    for _, el in walker:
-        if _drops(el, el.tag) and el.getparent() is not None:
-            drop.append(el)
-            # What lies inside a dropped element goes with it: no need to look at it.
-            walker.skip_subtree()
     for el in drop:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        # Keep the tail: it is the parent's text, not the dropped element's.
-        tail = el.tail
-        prev = el.getprevious()
-        if tail:
-            if prev is not None:
-                prev.tail = (prev.tail or "") + tail
-            else:
-                parent.text = (parent.text or "") + tail
-        parent.remove(el)
-
-
-def _index(doc: Document) -> None:
-    """Cut visible text into lines at block boundaries; number the walk for containment."""
-    root = doc.root
-    assert root is not None
+        _remove_keeping_tail(el)
+    # Lines come from <body>, or from the whole page when it has none (or drops it).
     body = root.find("body")
-    top = body if body is not None else root
+    top = body if body is not None and not _drops(body, "body") else root
     lines = doc.lines
-    stack: list[etree._Element] = []
-    buf: list[str] = []
+    start, end = doc.start, doc.end
+    stack: list[etree._Element] = []  # block elements open around the walk
+    buf: list[str] = []  # text since the last line break
+    inside = False  # within `top`
     ev = 0
 
     def flush() -> None:
+        if not buf:
+            return  # most block boundaries follow another with no text between them
         text = " ".join("".join(buf).split())
         buf.clear()
         if text and stack:
             lines.append(Line(text, stack[-1], ev))
 
-    for event, el in etree.iterwalk(top, events=("start", "end")):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        block = tag in BLOCK_TAGS or el is top
+    dropped: list[etree._Element] = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
+            if el is top:
+                inside = True
+            elif el is not root and _drops(el, tag):
+                dropped.append(el)
+                # What lies inside a dropped element goes with it: no need to look at it.
+                walker.skip_subtree()
+                continue
+            if not inside:
+                continue
+            block = tag in BLOCK_TAGS or el is top
             if block:
                 flush()
             ev += 1
-            doc.start[el] = ev
+            start[el] = ev
             if block:
                 stack.append(el)
             if el.text:
                 buf.append(el.text)
-        else:
+        elif dropped and dropped[-1] is el:
+            if inside and el.tail:
+                buf.append(el.tail)
+        elif inside:
+            block = tag in BLOCK_TAGS or el is top
             if block or tag == "br":
                 flush()
             ev += 1
-            doc.end[el] = ev
+            end[el] = ev
             if block and stack and stack[-1] is el:
                 stack.pop()
-            if el.tail and el is not top:
+            if el is top:
+                inside = False
+            elif el.tail:
                 buf.append(el.tail)
     flush()
     doc._keys = [line.key for line in lines]
+    for el in dropped:
+        _remove_keeping_tail(el)
