@@ -67,11 +67,16 @@ class Document:
         return o is not None and i is not None and o <= i < self.end[outer]
 
 
+# Control bytes that text does not hold (tab, newlines, form feed and carriage return it does).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    # Counted by deleting them in C: a Python loop over 4 KB costs as much as parsing the page.
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return bool(head) and controls / len(head) > 0.05
 
 
