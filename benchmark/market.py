@@ -173,7 +173,8 @@ class Band:
     per_minute: Quantiles | None
     per_seat_month: Quantiles | None
     oldest_observation_age_days: float | None
-    competitors: tuple[CompetitorPrice, ...] = field(default=(), repr=False)
+    # The segment's competitors (from a PricedMarket: built when first read).
+    competitors: Sequence[CompetitorPrice] = field(default=(), repr=False)
 
     @property
     def sufficient(self) -> bool:
@@ -553,13 +554,35 @@ class PricedMarket(Sequence[CompetitorPrice]):
     def __repr__(self) -> str:
         return f"PricedMarket({self.table.num_rows} competitors)"
 
-    def select(self, competitor_ids: set[str]) -> list[CompetitorPrice]:
-        """The prices of these competitors, in order, building only them."""
+    def select(self, competitor_ids: set[str]) -> Sequence[CompetitorPrice]:
+        """The prices of these competitors, in order (a PricedMarket while none is built yet)."""
         if self._prices is not None:
             return [p for p in self._prices if p.competitor_id in competitor_ids]
         wanted = pa.array(sorted(competitor_ids), pa.string())
-        return prices_from_arrow(self.table.filter(
+        return PricedMarket(self.table.filter(
             pc.is_in(self.table.column("competitor_id"), value_set=wanted)))
+
+    def priced_costs(self) -> list[tuple[str, Decimal]]:
+        """(competitor_id, monthly_cost) of the priced competitors, in order."""
+        if self._prices is not None:
+            return _priced_costs(self._prices)
+        columns = (self.table.column(n).to_pylist()
+                   for n in ("competitor_id", "status", "monthly_cost"))
+        return [(cid, cost) for cid, status, cost in zip(*columns, strict=True)
+                if status == "priced" and cost is not None]
+
+
+def _priced_costs(prices: Sequence[CompetitorPrice]) -> list[tuple[str, Decimal]]:
+    return [(p.competitor_id, p.monthly_cost) for p in prices
+            if p.status == "priced" and p.monthly_cost is not None]
+
+
+def priced_costs(prices: Sequence[CompetitorPrice]) -> list[tuple[str, Decimal]]:
+    """(competitor_id, monthly_cost) of the priced ones among `prices`, in order; from a
+    PricedMarket without building its CompetitorPrice objects."""
+    if isinstance(prices, PricedMarket):
+        return prices.priced_costs()
+    return _priced_costs(prices)
 
 
 def competitor_prices(
@@ -733,7 +756,7 @@ def _band(
     currency: str,
     min_count: int,
     row: dict[str, Any],
-    members: list[CompetitorPrice],
+    members: Sequence[CompetitorPrice],
 ) -> Band:
     oldest = row["oldest_observed_at"]
     reference = as_of or datetime.now(UTC)
@@ -753,7 +776,7 @@ def _band(
         per_minute=Quantiles.from_list(row["per_minute_q"]),
         per_seat_month=Quantiles.from_list(row["per_seat_month_q"]),
         oldest_observation_age_days=age,
-        competitors=tuple(members),
+        competitors=members if isinstance(members, PricedMarket) else tuple(members),
     )
 
 

@@ -36,6 +36,7 @@ from benchmark.market import (
     Segment,
     as_instant,
     band_from_prices,
+    priced_costs,
     priced_market,
     rate_card_bands,
 )
@@ -335,11 +336,11 @@ def recommend(
     percentile = cheaper_than = None
     undercuts: tuple[str, ...] = ()
     if band.n_priced:
-        members = [p for p in band.competitors if p.status == "priced" and p.monthly_cost is not None]
+        members = priced_costs(band.competitors)
         if members:
             n = len(members)
-            below_us = sum(1 for p in members if p.monthly_cost < price)  # type: ignore[operator]
-            undercuts = tuple(sorted(p.competitor_id for p in members if p.monthly_cost > price))  # type: ignore[operator]
+            below_us = sum(1 for _, cost in members if cost < price)
+            undercuts = tuple(sorted(cid for cid, cost in members if cost > price))
             percentile = round(100 * below_us / n, 1)
             cheaper_than = round(100 * len(undercuts) / n, 1)
             steps.append(
