@@ -127,7 +127,8 @@ class RunBatch:
 
     @property
     def pages_failed(self) -> int:
-        return sum(1 for f in self.fetches if not f["ok"])
+        """Failed fetches; a page skipped by policy (robots.txt) is not a failure."""
+        return sum(1 for f in self.fetches if not f["ok"] and not f.get("skipped"))
 
 
 def to_json(value: Any) -> str:

@@ -68,6 +68,9 @@ class FetchRecord:
     body: bytes | None
     ok: bool
     error: str | None = None
+    # Not fetched by our own policy (refused by robots.txt): recorded, never a failure of the
+    # site or of the run.
+    skipped: bool = False
     plans_found: int = 0  # as extracted, before the pipelines' checks
     warnings: list[str] = field(default_factory=list)
     # The page's plans. Pipelines normalize and check them in place; a plan they refuse moves

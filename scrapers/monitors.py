@@ -34,6 +34,7 @@ BASELINE_PLANS = "ratebench/baseline_plans"
 PLANS_PER_COMPETITOR = "ratebench/plans_per_competitor"
 FETCHES_OK = "ratebench/fetches_ok"
 FETCHES_FAILED = "ratebench/fetches_failed"
+FETCHES_SKIPPED = "ratebench/fetches_skipped"
 FETCH_STATUS = "ratebench/fetch_status"
 DEGRADED = "ratebench/degraded_competitors"
 MONITORS = "ratebench/monitors"
@@ -97,6 +98,9 @@ class CrawlBaseline:
 
     def item_scraped(self, item: Any) -> None:
         if not isinstance(item, FetchRecord):
+            return
+        if item.skipped:  # refused by robots.txt: our policy, not an HTTP error
+            self.stats.inc_value(FETCHES_SKIPPED)
             return
         self.stats.inc_value(FETCHES_OK if item.ok else FETCHES_FAILED)
         self.statuses[str(item.status) if item.status is not None else "none"] += 1

@@ -295,18 +295,26 @@ class StorePipeline:
 
         stats = self.crawler.stats
         assert stats is not None
-        failed_competitors = sorted({f.competitor_id for f in self.fetches if not f.ok})
+        failed = [f for f in self.fetches if not f.ok and not f.skipped]
+        skipped = [f for f in self.fetches if f.skipped]
+        failed_competitors = sorted({f.competitor_id for f in failed})
         kept = [o for o in self.observations if o.competitor_id not in failed_competitors]
         withheld = len(self.observations) - len(kept)
         plans_per_competitor: dict[str, int] = defaultdict(int)
         for obs in kept:
             plans_per_competitor[obs.competitor_id] += 1
         selected = [c.id for c in getattr(self.spider, "competitors", [])]
-        without_plans = sorted(c for c in selected if not plans_per_competitor.get(c))
+        # A competitor whose every page robots.txt refused is skipped by policy: it has no
+        # plans this run, and that is not a failure (its earlier observations stand).
+        fetched = {f.competitor_id for f in self.fetches if not f.skipped}
+        only_skipped = {f.competitor_id for f in skipped} - fetched
+        without_plans = sorted(
+            c for c in selected if not plans_per_competitor.get(c) and c not in only_skipped
+        )
         from_monitors = list(stats.get_value("ratebench/degraded_competitors") or [])
         degraded = sorted(set(failed_competitors) | set(without_plans) | set(from_monitors))
         pages_ok = sum(1 for f in self.fetches if f.ok)
-        pages_failed = len(self.fetches) - pages_ok
+        pages_failed = len(failed)
         status = judge_run(
             finish_reason=reason,
             pages_ok=pages_ok,
@@ -314,12 +322,14 @@ class StorePipeline:
             competitors_without_plans=without_plans,
             degraded_competitors=from_monitors,
         )
-        errors = [f"{f.competitor_id} {f.url}: {f.error}" for f in self.fetches if f.error]
+        errors = [f"{f.competitor_id} {f.url}: {f.error}" for f in failed if f.error]
         errors += [f"{c}: no plans stored" for c in without_plans if c not in failed_competitors]
         for key, value in {
             "ratebench/status": status,
             "ratebench/pages_ok": pages_ok,
             "ratebench/pages_failed": pages_failed,
+            "ratebench/pages_skipped": len(skipped),
+            "ratebench/skipped": [f"{f.competitor_id} {f.url}: {f.error}" for f in skipped],
             "ratebench/plans_stored": len(kept),
             "ratebench/plans_withheld": withheld,
             "ratebench/rejects": len(self.rejects),

@@ -58,6 +58,8 @@ class CrawlOutcome:
     seconds: float
     errors: list[str] = field(default_factory=list)
     stats: Mapping[str, Any] = field(default_factory=dict)
+    # Pages not fetched by policy (robots.txt), "competitor url: reason": not failures.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -181,4 +183,5 @@ def _finalize(run_id: str, db: str, stats: dict[str, Any], seconds: float) -> Cr
         seconds=seconds,
         errors=errors,
         stats=stats,
+        skipped=list(stats.get("ratebench/skipped") or []),
     )

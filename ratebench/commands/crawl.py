@@ -74,11 +74,14 @@ def run(args: argparse.Namespace) -> int:
         )
     except (RegistryError, BadCrawlArgument) as exc:
         raise UserError(str(exc)) from exc
+    skipped = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""
     print(
         f"run {outcome.run_id}: {outcome.status} ({outcome.finish_reason}) — "
-        f"{outcome.pages_ok} pages ok, {outcome.pages_failed} failed, {outcome.plans} plans, "
-        f"{outcome.rejects} rejects, {outcome.seconds:.1f} s → {outcome.db}"
+        f"{outcome.pages_ok} pages ok, {outcome.pages_failed} failed{skipped}, "
+        f"{outcome.plans} plans, {outcome.rejects} rejects, {outcome.seconds:.1f} s → {outcome.db}"
     )
     for error in outcome.errors:
         print(f"  error: {error}")
+    for page in outcome.skipped:
+        print(f"  skipped: {page}")
     return outcome.exit_code

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -59,12 +60,17 @@ def select_competitors(registry: list[Competitor], ids: list[str] | None) -> lis
     return [c for c in registry if c.id in wanted]
 
 
+def refused_by_robots(failure: Failure) -> bool:
+    """Whether the request was never sent because the site's robots.txt disallows it."""
+    return isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value)
+
+
 def describe_failure(failure: Failure) -> str:
     """One line saying why a request produced no usable response."""
     exc = failure.value
     text = str(exc).strip()
     name = type(exc).__name__
-    if "robots.txt" in text:
+    if refused_by_robots(failure):
         return "refused by robots.txt"
     if "max redirections" in text.lower():
         return "redirect loop: too many redirections"
@@ -243,4 +249,5 @@ class RatesSpider(scrapy.Spider):
             body=None,
             ok=False,
             error=describe_failure(failure),
+            skipped=refused_by_robots(failure),
         )

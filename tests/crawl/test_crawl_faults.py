@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,11 +114,12 @@ def test_runs_are_degraded_and_exit_one(two_runs: TwoRuns) -> None:
     assert len(rows) == 2
     (s1, r1, ok1, failed1, plans1, degraded1), (s2, r2, ok2, failed2, plans2, degraded2) = rows
     assert (s1, r1, s2, r2) == ("degraded", "finished", "degraded", "finished")
-    # good, flaky, redir, absredir, noise fetched fine in run 1; flaky fails in run 2.
-    assert (ok1, failed1) == (5, 5)
-    assert (ok2, failed2) == (4, 6)
+    # good, flaky, redir, absredir, noise fetched fine in run 1; flaky fails in run 2. The
+    # robots-refused page is skipped by policy: neither a failure nor a degraded competitor.
+    assert (ok1, failed1) == (5, 4)
+    assert (ok2, failed2) == (4, 5)
     assert plans1 == 8 and plans2 == 6
-    assert set(degraded1) == {"robots", "slow", "garbage", "noise", "empty", "loop"}
+    assert set(degraded1) == {"slow", "garbage", "noise", "empty", "loop"}
     assert set(degraded2) == set(degraded1) | {"flaky"}
 
 
@@ -171,13 +173,26 @@ def test_redirects_record_real_url_and_mapped_final_url(two_runs: TwoRuns) -> No
     assert not loop["ok"] and "redirect loop" in loop["error"]
 
 
-def test_robots_disallowed_url_is_failed_and_never_fetched(two_runs: TwoRuns) -> None:
+def test_robots_disallowed_url_is_skipped_never_fetched_and_not_a_failure(
+    two_runs: TwoRuns,
+) -> None:
     robots = fetch(two_runs, "robots")
+    # Recorded as a fetch that brought nothing (so it can never be a price change) ...
     assert robots["ok"] is False
     assert robots["error"] == "refused by robots.txt"
     assert robots["url"] == "https://robots.example.com/private/pricing/"
     assert two_runs.site.hits("/robots.example.com/private/pricing/") == 0
     assert two_runs.site.hits("/robots.txt") >= 1
+    # ... reported as skipped, not as an error of the run.
+    assert "skipped: robots https://robots.example.com/private/pricing/: refused by robots.txt" in (
+        two_runs.first.stdout
+    )
+    assert ", 1 skipped," in two_runs.first.stdout.splitlines()[0]
+    [(errors, stats)] = query(
+        two_runs.db, "SELECT errors, stats FROM crawl_runs WHERE run_id = ?", [two_runs.run_ids[0]]
+    )
+    assert not any("robots" in error for error in errors)
+    assert json.loads(stats)["ratebench/fetches_skipped"] == 1
 
 
 def test_500_fails_the_fetch_and_keeps_previous_observations(two_runs: TwoRuns) -> None:
@@ -210,7 +225,7 @@ def test_each_fault_says_what_happened(two_runs: TwoRuns) -> None:
         two_runs.db, "SELECT errors FROM crawl_runs WHERE run_id = ?", [two_runs.run_ids[0]]
     )
     text = "\n".join(errors)
-    for competitor in ("robots", "slow", "garbage", "empty", "loop", "noise"):
+    for competitor in ("slow", "garbage", "empty", "loop", "noise"):
         assert competitor in text
     assert query(
         two_runs.db,

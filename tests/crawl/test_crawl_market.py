@@ -78,9 +78,12 @@ def test_every_competitor_is_fetched_and_priced(market: MarketRuns) -> None:
     failed = query(
         market.db, "SELECT competitor_id, error FROM fetches WHERE run_id = ? AND NOT ok", [run]
     )
-    # The mirror's robots.txt disallows Answering Service Care's page: refused, never fetched.
+    # The mirror's robots.txt disallows Answering Service Care's page: refused, never fetched,
+    # and reported as skipped rather than failed.
     assert failed == [("answering-service-care", "refused by robots.txt")]
-    assert f"{urls - 1} pages ok, 1 failed" in market.outputs[0].stdout
+    assert f"{urls - 1} pages ok, 0 failed, 1 skipped" in market.outputs[0].stdout
+    # Nothing else went wrong in this snapshot, so the skipped page leaves the run ok.
+    assert query(market.db, "SELECT status FROM crawl_runs WHERE run_id = ?", [run]) == [("ok",)]
     # Every competitor whose mirror page states plans has observations stored.
     stating_plans = {
         case.meta["competitor_id"] for case in golden_cases(FIRST) if case.expected["plans"]

@@ -33,7 +33,7 @@ def _crawl(db: Path, snapshot: str) -> None:
              "--fetched-at", f"{snapshot}T02:00:00+00:00", "-q", *FAST],
             cwd=REPO, capture_output=True, text=True, timeout=240,
         )  # fmt: skip
-    # 0 = ok, 1 = degraded (the market has a robots-refused page and, in NEW, a 500)
+    # 0 = ok, 1 = degraded (NEW has a 500; the robots-refused page is skipped, not failed)
     assert done.returncode in (0, 1), done.stderr[-2000:]
 
 
