@@ -247,11 +247,13 @@ def _prune_and_index(doc: Document) -> None:
             start[el] = ev
             if block:
                 stack.append(el)
-            if el.text:
-                buf.append(el.text)
+            text = el.text  # each read of .text or .tail builds a new str: read it once
+            if text:
+                buf.append(text)
         elif dropped and dropped[-1] is el:
-            if inside and el.tail:
-                buf.append(el.tail)
+            tail = el.tail
+            if inside and tail:
+                buf.append(tail)
         elif inside:
             block = tag in BLOCK_TAGS or el is top
             if block or tag == "br":
@@ -262,8 +264,10 @@ def _prune_and_index(doc: Document) -> None:
                 stack.pop()
             if el is top:
                 inside = False
-            elif el.tail:
-                buf.append(el.tail)
+            else:
+                tail = el.tail
+                if tail:
+                    buf.append(tail)
     flush()
     doc._keys = [line.key for line in lines]
     for el in dropped:
