@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -91,6 +93,22 @@ class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
     Through the mirror every request shares one host, so that let disallowed pages be fetched.
     Here each waiter gets its own Deferred, relayed from the shared one.
     """
+
+    def process_request(self, request: Request) -> Coroutine[Any, Any, None] | None:
+        """Check a request against its host's rules at once when they are already parsed.
+
+        Only the first requests to a host wait for its robots.txt; every later one is checked
+        here without the coroutines the awaiting path costs (most of the middleware's time).
+        """
+        if request.meta.get("dont_obey_robotstxt") or request.url.startswith(("data:", "file:")):
+            return None
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._parsers:
+            parser = self._parsers[netloc]  # None: robots.txt could not be had, all allowed
+            if parser is None or isinstance(parser, RobotParser):
+                self.process_request_2(parser, request)
+                return None
+        return super().process_request(request)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         pending = self._parsers.get(urlparse_cached(request).netloc)
