@@ -28,6 +28,7 @@ _NOISE_ATTR_RE = re.compile(
     re.IGNORECASE,
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_TAG_START_RE = re.compile(r"<[A-Za-z!]")
 
 
 @dataclass(slots=True)
@@ -103,7 +104,8 @@ def decode(html: str | bytes) -> tuple[str | None, str | None]:
             pass
     if stripped.startswith("%PDF"):
         return None, "input is a PDF document, not HTML"
-    if "<" not in text[:100_000] or not re.search(r"<[A-Za-z!]", text[:200_000]):
+    # Searched in place (find's end, the pattern's endpos), not in copies of the page's head.
+    if text.find("<", 0, 100_000) < 0 or not _TAG_START_RE.search(text, 0, 200_000):
         return None, "input has no HTML markup"
     return text, None
 
