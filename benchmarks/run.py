@@ -52,11 +52,12 @@ NOTES = [
     "- Each figure is measured at 10%, 30% and 100% of its size (growth); ratios compare "
     "against a baseline run in the same invocation.",
     "- Crawl: both crawls are child processes over nginx on 127.0.0.1 with the same "
-    "CONCURRENT_REQUESTS, politeness delays and AutoThrottle off, each timed from "
-    "`process.crawl()` to the reactor's stop; each side is the best of 2 runs. Peak RSS is the "
-    "crawl child's own (wait4 rusage) plus its extraction worker's own VmHWM. The full crawl "
-    "also fetches one robots.txt per host (every mirror page has its own host), which the bare "
-    "one does not.",
+    "concurrency settings (CONCURRENT_REQUESTS, CONCURRENT_ITEMS, the scheduler's priority "
+    "queue), politeness delays and AutoThrottle off, each timed from `process.crawl()` to the "
+    "reactor's stop; each side is the best of 2 runs. Peak RSS is the crawl child's own (wait4 "
+    "rusage) plus its extraction worker's own VmHWM. Every mirror page has its own host (its "
+    "own downloader slot in the full crawl); the mirror serves one robots.txt, which the full "
+    "crawl fetches and obeys and the bare one does not.",
     "- Engine: the synthetic market (competitors x 10 plans x 1,000 nights) is generated inside "
     "DuckDB (benchmarks/sql/synth_market.sql); pandas runs on a DataFrame loaded beforehand.",
 ]
