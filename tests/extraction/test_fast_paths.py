@@ -1,0 +1,119 @@
+"""The extraction's shortcuts give what the plain readings they stand for give.
+
+Each shortcut (a literal gate, a memo, a one-pass search) is checked against the slow reading
+it replaces, on the golden pages' real lines and on texts built to hit its edges.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from scrapers.extraction import ratetext, structured
+from scrapers.extraction.document import _looks_binary, load_document
+from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
+
+PAGES = [
+    [line.text for line in load_document(case.html()).lines]
+    for case in MIRROR_CASES + FURTHER_CASES
+]
+
+
+def test_golden_pages_have_lines() -> None:
+    assert sum(map(len, PAGES)) > 500  # the checks below need real pages to mean anything
+
+
+def _naive_lines_with_any(lines: list[str], words: tuple[str, ...]) -> list[int]:
+    return [i for i, line in enumerate(lines) if any(word in line.lower() for word in words)]
+
+
+def test_lines_with_any_is_the_per_line_test() -> None:
+    rng = random.Random(3)
+    pieces = ["Set-Up", "setup", "ONE TIME", "x", "İ", "ß", "billing", "", "un", "it", " "]
+    made = [["".join(rng.choices(pieces, k=rng.randint(0, 5))) for _ in range(8)] for _ in range(300)]
+    for lines in PAGES + made:
+        for words in (ratetext._SETUP_WORDS, ratetext._ANY_INCREMENT_WORDS, ("unit",)):
+            assert ratetext.lines_with_any(lines, words) == _naive_lines_with_any(lines, words)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Plans", "Billed in 30-second increments", "6 sec billing units"],
+        ["Starter $29", "billing | increments are 6 seconds", "Whole-minute rounding"],
+        ["Per-second billing", "no setup fee", "Set up: free"],
+        ["Free setup", "$0 set-up", "one-time fee"],
+        ["", "Rounded up to the next full minute", "unit 6 s"],
+    ],
+)
+def test_page_readers_match_the_whole_text(lines: list[str]) -> None:
+    text = " | ".join(lines)
+    assert ratetext.page_increment_seconds(lines) == ratetext.increment_seconds(text)
+    assert ratetext.page_says_no_setup(lines) == ratetext.says_no_setup(text)
+
+
+def test_page_readers_match_the_whole_text_on_golden_pages() -> None:
+    found = 0
+    for lines in PAGES:
+        text = " | ".join(lines)
+        increment = ratetext.increment_seconds(text)
+        assert ratetext.page_increment_seconds(lines) == increment
+        assert ratetext.page_says_no_setup(lines) == ratetext.says_no_setup(text)
+        found += increment is not None
+    assert found >= 3  # some golden pages state an increment, so the check saw real ones
+
+
+def test_memoized_money_is_a_fresh_list_each_time() -> None:
+    first = ratetext.find_money("Pro $49/mo, Team £99")
+    first.clear()
+    again = ratetext.find_money("Pro $49/mo, Team £99")
+    assert [m.raw for m in again] == ["$49", "£99"]
+
+
+def test_memos_can_be_cleared_and_still_read_the_same() -> None:
+    line = "Business: $129 per month, then $1.50 per call"
+    before = ratetext.read_rate(line)
+    ratetext.clear_memos()
+    assert ratetext.read_rate(line) == before
+
+
+def test_long_texts_are_read_without_the_memo() -> None:
+    line = "Enterprise plan " + "with every feature " * 30 + "$999 per month"
+    assert len(line) > ratetext._MEMO_CHARS
+    assert [m.raw for m in ratetext.find_money(line)] == ["$999"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<script type="Application/LD+JSON">{}</script>',
+        "<div ItemScope itemtype=x>",
+        "<div data-itemscope>",
+        "<div myitemscope>",
+        "<span ITEMPROP=name>",
+        '<p TypeOf="x"> <p vocab="y">',
+        "<p> typeof x === 'y' </p>",
+        "<p>İtemscope ſtyle K</p>",
+        "<p>café itemscope</p>",
+    ],
+)
+def test_structured_markers_match_case_insensitively(text: str) -> None:
+    for name, marker in structured._MARKERS.items():
+        assert structured._has_marker(name, text, text.lower()) == bool(marker.search(text))
+
+
+def test_binary_sniff_counts_control_bytes_as_before() -> None:
+    def by_loop(data: bytes) -> bool:
+        head = data[:4096]
+        if b"\x00" in head:
+            return True
+        controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+        return bool(head) and controls / len(head) > 0.05
+
+    rng = random.Random(5)
+    samples = [b"", b"<html>", bytes(range(1, 256)) * 20]
+    samples += [bytes(rng.choice(b"ab\x01\x02\x1b\t\n<>") for _ in range(rng.randint(1, 6000)))
+                for _ in range(200)]
+    for data in samples:
+        assert _looks_binary(data) == by_loop(data)
