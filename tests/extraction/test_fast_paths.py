@@ -7,6 +7,7 @@ it replaces, on the golden pages' real lines and on texts built to hit its edges
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -117,3 +118,17 @@ def test_binary_sniff_counts_control_bytes_as_before() -> None:
                 for _ in range(200)]
     for data in samples:
         assert _looks_binary(data) == by_loop(data)
+
+
+def test_money_lookahead_changes_no_match() -> None:
+    # The pattern without its first-character lookahead is the plain reading it speeds up.
+    plain = re.compile(
+        ratetext._MONEY_RE.pattern.removeprefix(ratetext._MONEY_START), ratetext._MONEY_RE.flags
+    )
+    rng = random.Random(9)
+    alphabet = [*"0123456789.,$£€ ¢pP/mMtTuUsSdDcCaAgGbBeErR%-", "US$", "CAN$", "cents", "gbp"]
+    texts = [line for lines in PAGES for line in lines]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(20_000)]
+    for text in texts:
+        got = [(m.span(), m.groupdict()) for m in ratetext._MONEY_RE.finditer(text)]
+        assert got == [(m.span(), m.groupdict()) for m in plain.finditer(text)], text
