@@ -92,6 +92,10 @@ SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.ScrapyPriorityQueue"
 # pretty-printed dump at close would format per-competitor counters for every host again.
 STATS_DUMP = False
 
+# gc.set_threshold while the crawl runs (scrapers/extensions.py): Python's default (700, 10,
+# 10) made the collector rescan the crawl's growing set of page records hundreds of times.
+RATEBENCH_GC_THRESHOLD = [50_000, 20, 10]
+
 # Where the crawl writes; None means --db, else RATEBENCH_DB, else data/ratebench.duckdb.
 RATEBENCH_DB = None
 
@@ -104,6 +108,7 @@ LOG_LEVEL = "INFO"
 # and a competitor whose plans fell by more than half in stats["ratebench/degraded_competitors"].
 SPIDERMON_ENABLED = True
 EXTENSIONS = {
+    "scrapers.extensions.GarbageCollectorTuning": 100,
     "scrapers.monitors.CrawlBaseline": 400,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
