@@ -201,18 +201,20 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
         return []
     width = max(len(r) for r in rows)
     rows = [r + [""] * (width - len(r)) for r in rows]
+    # Most cells are asked whether they hold a price several times below: answer once each.
+    priced = {c: _is_price_cell(c, currency) for r in rows for c in r}
     # Plans as columns when one row holds prices in two or more cells past the label column.
-    priced_rows = [r for r in rows if any(_is_price_cell(c, currency) for c in r)]
+    priced_rows = [r for r in rows if any(priced[c] for c in r)]
     corner = rows[0][0].strip().lower() if not ratetext.find_money(rows[0][0]) else "x"
     column_mode = any(
-        sum(1 for c in r[1:] if _is_price_cell(c, currency)) >= 2 for r in rows
+        sum(1 for c in r[1:] if priced[c]) >= 2 for r in rows
     ) and (
         len(priced_rows) == 1
         or corner in ("", "features", "feature", "compare", "plan features")
         or any(_FIELD_LABEL_RE.search(r[0]) for r in priced_rows)
     )
     # Without a label column the first column is a plan too.
-    first = 0 if any(_is_price_cell(r[0], currency) for r in rows) else 1
+    first = 0 if any(priced[r[0]] for r in rows) else 1
     blocks: list[Block] = []
     if column_mode:
         header = next(
@@ -232,9 +234,9 @@ def _table_blocks(table: etree._Element, currency: str) -> list[Block]:
                 name = header[j].replace("\n", " ")
                 blocks.append(Block(name, lines, evidence, source="table-column"))
         return blocks
-    header = rows[0] if not any(_is_price_cell(c, currency) for c in rows[0]) else [""] * width
+    header = rows[0] if not any(priced[c] for c in rows[0]) else [""] * width
     for r in rows:
-        if r is header or not any(_is_price_cell(c, currency) for c in r):
+        if r is header or not any(priced[c] for c in r):
             continue
         # The name is the first line of the first cell that opens with text, not an amount
         # ("Pay As You Go" over its fine print); that cell's other lines describe the plan.
