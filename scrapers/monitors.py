@@ -16,11 +16,13 @@ stats["ratebench/degraded_competitors"], which makes the run `degraded`.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
@@ -28,6 +30,12 @@ from benchmark.store import StoreLocked, connection, resolve_db_path
 from scrapers.items import FetchRecord
 
 logger = logging.getLogger(__name__)
+
+# Spidermon logs its results through Spider.log(), which Scrapy deprecates: a warning on every
+# crawl that is Spidermon's to fix and says nothing about the crawl.
+warnings.filterwarnings(
+    "ignore", message=r"Spider\.log\(\) is deprecated", category=ScrapyDeprecationWarning
+)
 
 BASELINE_RUN = "ratebench/baseline_run"
 BASELINE_PLANS = "ratebench/baseline_plans"
