@@ -72,7 +72,8 @@ def _reject(item: PlanObservation, problem: str) -> RejectedPlan:
 
 
 def screen_plans(item: Any, check: Callable[[PlanObservation], PlanObservation]) -> Any:
-    """Run `check` over a page's plans; a plan it rejects moves to the page's `rejected`."""
+    """Run `check` over a page's plans and keep those it passes. A rejected plan moves to the
+    page's `rejected` (stored in `rejects`); a duplicate is only logged."""
     if not isinstance(item, FetchRecord) or not item.plans:
         return item
     kept: list[PlanObservation] = []
@@ -82,6 +83,8 @@ def screen_plans(item: Any, check: Callable[[PlanObservation], PlanObservation])
         except RejectedPlan as exc:
             logger.warning("Dropped plan: %s", exc)
             item.rejected.append((plan, str(exc)))
+        except DuplicatePlan as exc:
+            logger.info("Dropped plan: %s", exc)
     item.plans = kept
     return item
 
@@ -173,16 +176,7 @@ class DeduplicatePlanPipeline:
         self.seen: dict[tuple[object, ...], str] = {}
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, FetchRecord) or not item.plans:
-            return item
-        kept: list[PlanObservation] = []
-        for plan in item.plans:
-            try:
-                kept.append(self.check(plan))
-            except DuplicatePlan as exc:
-                logger.info("Dropped plan: %s", exc)
-        item.plans = kept
-        return item
+        return screen_plans(item, self.check)
 
     def check(self, item: PlanObservation) -> PlanObservation:
         """The plan, the first time it is seen for its competitor; DuplicatePlan after that."""
