@@ -474,15 +474,20 @@ def _price_plans(
         cur.close()
 
 
+# execute() then Arrow, not sql(): a relation over a SELECT is bound once to describe it and
+# bound and planned again to run -- for profile pricing that was a third of the call. DuckDB
+# warns that this route copies the rows; for a thousand rows the copy is nothing. The filter is
+# set once for this module (catch_warnings around the call is not thread-safe, and the
+# dashboard prices from several sessions' threads at once).
+warnings.filterwarnings(
+    "ignore", message="Arrow output on a DB-API result", category=UserWarning,
+    module=r"benchmark\.market",
+)
+
+
 def _executed_arrow(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     """The rows of the statement `cur` just executed, as Arrow."""
-    # execute() then Arrow, not sql(): a relation over a SELECT is bound once to describe it and
-    # bound and planned again to run -- for profile pricing that was a third of the call. DuckDB
-    # warns that this route copies the rows; for a thousand rows the copy is nothing.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result",
-                                category=UserWarning)
-        return cur.to_arrow_table()
+    return cur.to_arrow_table()
 
 
 def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
