@@ -65,6 +65,7 @@ FETCHES_SCHEMA = pa.schema(
         ("error", pa.string()),
         ("plans_found", pa.int32()),
         ("warnings", STRINGS),
+        ("skipped", pa.bool_()),
     ]
 )
 OBSERVATIONS_SCHEMA = pa.schema(
@@ -129,6 +130,10 @@ class RunBatch:
     def pages_failed(self) -> int:
         """Failed fetches; a page skipped by policy (robots.txt) is not a failure."""
         return sum(1 for f in self.fetches if not f["ok"] and not f.get("skipped"))
+
+    @property
+    def pages_skipped(self) -> int:
+        return sum(1 for f in self.fetches if f.get("skipped"))
 
 
 def to_json(value: Any) -> str:
@@ -238,6 +243,7 @@ def write_run(db: str | os.PathLike[str] | None, batch: RunBatch) -> None:
                     "finish_reason": batch.finish_reason,
                     "pages_ok": batch.pages_ok,
                     "pages_failed": batch.pages_failed,
+                    "pages_skipped": batch.pages_skipped,
                     "plans": len(batch.observations),
                     "rejects": len(batch.rejects),
                     "errors": batch.errors,

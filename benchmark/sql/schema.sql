@@ -104,3 +104,6 @@ ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS rejects INTEGER;
 ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS errors VARCHAR[];
 -- The fetch time every row of the run carries when it replays an archived snapshot.
 ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS as_of TIMESTAMPTZ;
+-- A page not fetched by our own policy (refused by robots.txt): ok = false, but no failure.
+ALTER TABLE fetches ADD COLUMN IF NOT EXISTS skipped BOOLEAN DEFAULT false;
+ALTER TABLE crawl_runs ADD COLUMN IF NOT EXISTS pages_skipped INTEGER;

@@ -44,7 +44,10 @@ SELECT
     'ok', 'finished', NULL, $competitors, 0, $competitors * 10, 0
 FROM range($nights) AS t(d);
 
-INSERT INTO fetches
+INSERT INTO fetches (
+    run_id, competitor_id, url, final_url, status, fetched_at, content_hash, ok, error,
+    plans_found, warnings
+)
 SELECT
     'night-' || lpad(CAST(d AS VARCHAR), 5, '0'),
     c.competitor_id,

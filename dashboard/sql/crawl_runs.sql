@@ -7,6 +7,7 @@ SELECT
     date_diff('second', started_at, finished_at) AS duration_s,
     pages_ok,
     pages_failed,
+    coalesce(pages_skipped, 0) AS pages_skipped,
     plans,
     coalesce(array_to_string(degraded_competitors, ', '), '') AS degraded_competitors,
     finish_reason

@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmark.store import resolve_db_path
+import duckdb
+
+from benchmark.store import StoreLocked, connection, init_db, resolve_db_path
 from ratebench.errors import UserError
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -37,6 +39,19 @@ def streamlit_command(host: str, port: int) -> list[str]:
     ]
 
 
+def bring_schema_up_to_date(db: Path) -> str | None:
+    """Add the columns this version stores to a database an older one wrote (the views read
+    them); None when done, else a note saying why not now."""
+    try:
+        with connection(db, timeout_s=10) as con:
+            init_db(con)  # idempotent: CREATE ... IF NOT EXISTS, ADD COLUMN IF NOT EXISTS
+    except StoreLocked:
+        return f"{db} is busy (a crawl is writing); that crawl brings its schema up to date"
+    except duckdb.Error as exc:
+        return f"could not bring {db} up to date: {exc}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port} is not a TCP port (1-65535)")
@@ -47,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"ratebench dashboard: http://{args.host}:{args.port}/ (database {db})", flush=True)
     if not db.exists():
         print(f"note: {db} does not exist yet; run `make demo` or `ratebench crawl`", flush=True)
+    elif note := bring_schema_up_to_date(db):
+        print(f"note: {note}", flush=True)
     try:
         return subprocess.run(streamlit_command(args.host, args.port), env=env, check=False).returncode
     except KeyboardInterrupt:

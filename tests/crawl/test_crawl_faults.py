@@ -193,6 +193,14 @@ def test_robots_disallowed_url_is_skipped_never_fetched_and_not_a_failure(
     )
     assert not any("robots" in error for error in errors)
     assert json.loads(stats)["ratebench/fetches_skipped"] == 1
+    assert query(
+        two_runs.db,
+        "SELECT count(*) FILTER (WHERE skipped), count(*) FILTER (WHERE NOT ok AND NOT skipped) "
+        "FROM fetches WHERE run_id = ?", [two_runs.run_ids[0]],
+    ) == [(1, 4)]
+    assert query(
+        two_runs.db, "SELECT pages_skipped, pages_failed FROM crawl_runs ORDER BY started_at"
+    ) == [(1, 4), (1, 5)]
 
 
 def test_500_fails_the_fetch_and_keeps_previous_observations(two_runs: TwoRuns) -> None:

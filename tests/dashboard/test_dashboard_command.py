@@ -69,3 +69,26 @@ def test_dashboard_starts_on_localhost_with_the_given_db(tmp_path: Path) -> None
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
+
+
+def test_a_database_an_older_version_wrote_is_brought_up_to_date(tmp_path: Path) -> None:
+    import duckdb
+
+    from dashboard.data import load_sql
+    from ratebench.commands.dashboard import bring_schema_up_to_date
+    from tests.dashboard.seed import build_db
+
+    db = build_db(tmp_path / "old.duckdb")
+    con = duckdb.connect(str(db))
+    try:  # as a version before "skipped by policy" left it
+        con.execute("ALTER TABLE fetches DROP COLUMN skipped")
+        con.execute("ALTER TABLE crawl_runs DROP COLUMN pages_skipped")
+        with pytest.raises(duckdb.BinderException):
+            con.execute(load_sql("crawl_failures")).fetchall()
+    finally:
+        con.close()
+    assert bring_schema_up_to_date(db) is None
+    with duckdb.connect(str(db), read_only=True) as con:
+        failures = con.execute(load_sql("crawl_failures")).fetchall()
+        runs = con.execute(load_sql("crawl_runs"), {"limit": 5}).fetchall()
+    assert failures and runs  # the seeded rows, read through the new columns

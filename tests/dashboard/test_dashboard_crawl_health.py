@@ -49,3 +49,27 @@ def test_missing_database(missing_db: Path, open_page) -> None:
     at = open_page("crawl_health")
     assert "No database yet" in at.info[0].value
     assert str(missing_db) in at.code[0].value
+
+
+def test_a_page_robots_txt_refused_is_counted_as_skipped_not_failed(
+    seeded_db: Path, open_page
+) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(seeded_db))
+    try:
+        con.execute(
+            "INSERT INTO fetches (run_id, competitor_id, url, fetched_at, ok, error, skipped) "
+            "SELECT 'run-3', 'map', 'https://www.mapcommunications.com/private/', "
+            "max(fetched_at), false, 'refused by robots.txt', true FROM fetches"
+        )
+    finally:
+        con.close()
+    at = open_page("crawl_health")
+    failures = at.dataframe[1].value
+    mapcomm = failures[failures["competitor_id"] == "map"]
+    assert mapcomm["failed_fetches"].item() == 0
+    assert mapcomm["skipped_fetches"].item() == 1
+    assert mapcomm["last_error"].item() == "refused by robots.txt"
+    signpost = failures[failures["competitor_id"] == "signpost"]
+    assert (signpost["failed_fetches"].item(), signpost["skipped_fetches"].item()) == (1, 0)

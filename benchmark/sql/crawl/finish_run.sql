@@ -4,6 +4,7 @@ UPDATE crawl_runs SET
     finish_reason = $finish_reason,
     pages_ok = $pages_ok,
     pages_failed = $pages_failed,
+    pages_skipped = $pages_skipped,
     plans = $plans,
     rejects = $rejects,
     errors = $errors,
