@@ -148,9 +148,8 @@ def run(quick: bool = False) -> list[Figure]:
             versions_s = best_of(lambda con=con: engine_versions(con), repeat, budget_s=5)
             band_s = best_of(lambda con=con: api.profile_band(con, profile), repeat, budget_s=5)
             card_s = best_of(lambda con=con: api.rate_card_bands(con), repeat, budget_s=5)
-            # Before the pandas baseline: its 10M-row frame (gigabytes, loaded through this
-            # connection) evicts DuckDB's cached blocks and fragments the heap, which slowed
-            # later recommendations by ~10 ms; a user's recommendation never follows one.
+            # Before the pandas baseline, so that its multi-gigabyte frame (loaded through this
+            # connection) cannot weigh on the figure: a user's recommendation never follows one.
             recommend = recommend_figure(con, profile, costs, size, competitors)
             load_s, df = timed(lambda con=con: load_frame(con))
             fx = FxTable.load(con)
