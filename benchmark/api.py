@@ -65,6 +65,7 @@ from benchmark.market import (
     band_history,
     competitor_prices,
     latest_plans,
+    priced_market,
     profile_band,
     rate_card_bands,
     rate_changes,
@@ -113,7 +114,7 @@ def market_position(
 ) -> MarketPosition:
     """Prices once (in the cost model's currency), then the segment's band and the
     recommendation from those prices."""
-    prices = competitor_prices(con, profile, currency=costs.currency)
+    prices = priced_market(con, profile, None, costs.currency)
     band = band_from_prices(con, prices, segment or Segment.for_profile(profile),
                             min_count=min_count, currency=costs.currency)
     rec = recommend(con, profile, costs, strategy, segment=segment, min_count=min_count,

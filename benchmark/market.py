@@ -274,6 +274,11 @@ def latest_plans_arrow(
     computed live from the observations."""
     if as_of is None and materialized_latest_fresh(con):
         return con.sql("SELECT * FROM mart_latest_plans").to_arrow_table()
+    return _live_latest_plans(con, as_of)
+
+
+def _live_latest_plans(con: duckdb.DuckDBPyConnection, as_of: datetime | None) -> pa.Table:
+    """Latest-plan rows computed from the observations (marts/latest_plans), as Arrow."""
     sql = compose("marts/latest_plans", "staging/good_observations")
     return con.sql(sql, params={"as_of": as_of}).to_arrow_table()
 
@@ -469,25 +474,20 @@ def _price_plans(
                 "currency": currency,
             },
         )
-        return _executed_arrow(cur)
+        return cur.to_arrow_table()
     finally:
         cur.close()
 
 
-# execute() then Arrow, not sql(): a relation over a SELECT is bound once to describe it and
-# bound and planned again to run -- for profile pricing that was a third of the call. DuckDB
-# warns that this route copies the rows; for a thousand rows the copy is nothing. The filter is
-# set once for this module (catch_warnings around the call is not thread-safe, and the
-# dashboard prices from several sessions' threads at once).
+# Profile pricing runs through execute() then Arrow, not sql(): a relation over a SELECT is
+# bound once to describe it and bound and planned again to run -- for profile pricing that was
+# a third of the call. DuckDB warns that this route copies the rows; for a thousand rows the
+# copy is nothing. The filter is set once for this module (catch_warnings around the call is
+# not thread-safe, and the dashboard prices from several sessions' threads at once).
 warnings.filterwarnings(
     "ignore", message="Arrow output on a DB-API result", category=UserWarning,
     module=r"benchmark\.market",
 )
-
-
-def _executed_arrow(cur: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The rows of the statement `cur` just executed, as Arrow."""
-    return cur.to_arrow_table()
 
 
 def _with_instant(plans: pa.Table, instant: datetime | None) -> pa.Table:
@@ -632,8 +632,7 @@ def priced_market(
         table = _price_plans(con, None, increments, {None}, currencies, profile, fx, currency,
                              None)
     else:
-        sql = compose("marts/latest_plans", "staging/good_observations")
-        live = con.sql(sql, params={"as_of": instant}).to_arrow_table()
+        live = _live_latest_plans(con, instant)
         table = price_plans_sql(con, _with_instant(live, instant), profile, fx, currency)
     return PricedMarket(table)
 
@@ -671,12 +670,10 @@ def band_from_prices(
     as_of: datetime | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     currency: str = "USD",
-    table: pa.Table | None = None,
 ) -> Band:
-    """Quantiles in SQL over per-competitor prices already computed for a profile. `table`, the
-    marts/profile_prices rows those prices were built from, saves converting them back."""
-    if table is None and isinstance(prices, PricedMarket):
-        table = prices.table
+    """Quantiles in SQL over per-competitor prices already computed for a profile. A
+    PricedMarket's own marts/profile_prices rows are used as they are (no converting back)."""
+    table = prices.table if isinstance(prices, PricedMarket) else None
     # A fresh cursor keeps the registered relation private to this call.
     cur = con.cursor()
     try:
@@ -701,7 +698,7 @@ def profile_band(
 ) -> Band:
     """The band of effective monthly cost (and unit equivalents) for a profile in a segment."""
     instant = as_instant(as_of)
-    prices = competitor_prices(con, profile, instant, currency)
+    prices = priced_market(con, profile, instant, currency)
     return band_from_prices(con, prices, segment or Segment.for_profile(profile),
                             as_of=instant, min_count=min_count, currency=currency)
 

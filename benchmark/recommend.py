@@ -24,7 +24,6 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from benchmark.config import Costs, Profile
 from benchmark.costs import cost_floor_per_seat_month, cost_per_seat_month, profile_seats
@@ -136,7 +135,6 @@ def choose_band(
     min_count: int,
     currency: str,
     known: Band | None = None,
-    table: pa.Table | None = None,
 ) -> tuple[Band, bool]:
     """The first band with enough competitors, widening from the profile's segment. `known`, a
     band already computed from the same prices, is reused for its segment instead of redone."""
@@ -148,7 +146,7 @@ def choose_band(
             band = known
         else:
             band = band_from_prices(con, prices, candidate, as_of=as_of, min_count=min_count,
-                                    currency=currency, table=table)
+                                    currency=currency)
         if band.sufficient:
             return band, candidate != chain[0]
     assert band is not None
