@@ -55,13 +55,16 @@ def run(quick: bool = False) -> list[Figure]:
         bare_rate = bare["pages"] / bare["seconds"]
         full_rate = full["pages"] / full["seconds"]
         ratio = full_rate / bare_rate
-        complete = full["pages"] == pages and bare["pages"] == pages
+        # Complete work: every page fetched by both, and a run the crawl itself judged `ok`
+        # (every competitor gave plans; nothing was refused or failed).
+        complete = (full["pages"] == pages and bare["pages"] == pages
+                    and full["status"] == "ok")
         note = (f"best of {len(runs)}: bare {bare['pages']} pages in {bare['seconds']:.2f} s; "
                 f"full {full['pages']} ok, "
                 f"{full.get('failed', 0)} failed, {full['plans']} plans, {full['rejects']} "
                 f"rejects, run {full['status']}, {full['seconds']:.2f} s")
         if not complete:
-            note += f"; INCOMPLETE: {full.get('errors')}"
+            note += f"; INCOMPLETE: run {full['status']}, {full.get('errors')}"
         size = f"{pages:,} pages, {site.bytes_total / pages / 1024:.0f} KB avg"
         figures.append(Figure(
             "crawl: full pipeline vs bare Scrapy", size, f"{ratio:.2f}x bare Scrapy",

@@ -50,15 +50,25 @@ class Mirror:
 
 
 def source_pages() -> list[SourcePage]:
-    """Every served page of the offline market whose competitor is in the registry."""
-    known = {c.id for c in load_registry()}
+    """Every served page of the offline market whose competitor is in the registry and that
+    gives plans over plain HTTP.
+
+    Left out: pages of competitors rendered in a browser (the benchmark crawls without one, so
+    their script-built tables would read as empty) and pages whose golden output has no plan.
+    Either would leave a competitor without plans and end every benchmark run `degraded`.
+    """
+    plain_http = {c.id for c in load_registry() if c.render == "http"}
     pages = []
     for meta_path in sorted(SNAPSHOTS_DIR.glob("*/**/meta.json")):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         page = meta_path.with_name("input.html")
-        if page.exists() and meta.get("competitor_id") in known:
-            pages.append(SourcePage(page.read_text(encoding="utf-8"), meta["url"],
-                                    meta["competitor_id"]))
+        golden = meta_path.with_name("output.json")
+        if not (page.exists() and golden.exists()) or meta.get("competitor_id") not in plain_http:
+            continue
+        if not json.loads(golden.read_text(encoding="utf-8")).get("plans"):
+            continue
+        pages.append(SourcePage(page.read_text(encoding="utf-8"), meta["url"],
+                                meta["competitor_id"]))
     if not pages:
         raise RuntimeError(f"no market pages under {SNAPSHOTS_DIR}")
     return pages
