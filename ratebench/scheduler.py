@@ -3,7 +3,9 @@
 Files beside the database DB (never shared with anything else):
 - DB.scheduler.lock  flock held by the one scheduler of this database (holds its pid);
 - DB.crawl.lock      flock held while a crawl job runs, so a crawl never runs twice at once,
-                     whether it was started by the scheduler or by `--run-now`;
+                     whether it was started by the scheduler, by `--run-now` or by a manual
+                     `ratebench crawl` (ratebench/locks.py; the crawl child is told through
+                     its environment that its parent holds the lock for it);
 - DB.jobs.sqlite     the persistent job store (SQLAlchemyJobStore), so a night missed while the
                      machine was off runs once at the next start.
 
@@ -15,7 +17,6 @@ missed run at every start.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -49,6 +50,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from benchmark.store import connection, init_db
 from ratebench import alerts
 from ratebench.config import Config, load_config
+from ratebench.locks import (
+    LockBusy,
+    ProcessLock,
+    crawl_lock_path,
+    handing_down_env,
+    lock_holder,
+    scheduler_lock_path,
+)
 
 logger = logging.getLogger("ratebench.scheduler")
 
@@ -59,87 +68,8 @@ OVERDUE_JOB_ID = "overdue-check"
 # --- files beside the database ---------------------------------------------------------------
 
 
-def _beside(db: Path, suffix: str) -> Path:
-    return db.with_name(db.name + suffix)
-
-
-def scheduler_lock_path(db: Path) -> Path:
-    return _beside(db, ".scheduler.lock")
-
-
-def crawl_lock_path(db: Path) -> Path:
-    return _beside(db, ".crawl.lock")
-
-
 def jobstore_path(db: Path) -> Path:
-    return _beside(db, ".jobs.sqlite")
-
-
-class LockBusy(RuntimeError):
-    """Another process holds the lock; `holder_pid` is what it wrote into the file."""
-
-    def __init__(self, path: Path, holder_pid: int | None) -> None:
-        self.path = path
-        self.holder_pid = holder_pid
-        who = f"pid {holder_pid}" if holder_pid else "another process"
-        super().__init__(f"{path} is held by {who}")
-
-
-class ProcessLock:
-    """An exclusive, non-blocking fcntl.flock on a file that records the holder's pid.
-
-    The kernel drops the lock when the holder dies, even by SIGKILL, so a stale file never
-    blocks a restart.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> ProcessLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise LockBusy(self.path, read_lock_pid(self.path)) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        os.fsync(fd)
-        self._fd = fd
-        return self
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> ProcessLock:
-        return self.acquire()
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
-def read_lock_pid(path: Path) -> int | None:
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def lock_holder(path: Path) -> int | None:
-    """The pid holding `path` now, or None when nobody does."""
-    if not path.exists():
-        return None
-    try:
-        with ProcessLock(path):
-            return None
-    except LockBusy as busy:
-        return busy.holder_pid or -1
+    return db.with_name(db.name + ".jobs.sqlite")
 
 
 # --- one crawl job ----------------------------------------------------------------------------
@@ -162,10 +92,12 @@ _current_children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
 
 
-def _run_child(argv: list[str], timeout_s: float, grace_s: float) -> tuple[int, bool]:
+def _run_child(
+    argv: list[str], timeout_s: float, grace_s: float, env: dict[str, str] | None = None
+) -> tuple[int, bool]:
     """Run argv in its own process group; on timeout SIGTERM it, then SIGKILL. -> (code, timed_out)."""
     logger.info("starting: %s (time limit %.0f s)", " ".join(argv), timeout_s)
-    child = subprocess.Popen(argv, start_new_session=True)  # noqa: S603 - our own interpreter
+    child = subprocess.Popen(argv, start_new_session=True, env=env)  # noqa: S603 - our python
     with _children_lock:
         _current_children.add(child)
     try:
@@ -307,8 +239,11 @@ def _execute_locked(db: Path, config: Config, watching_since: datetime | None) -
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     timeout_s = config.schedule.crawl_timeout_seconds
+    # We hold DB.crawl.lock; the `ratebench crawl` child would find it busy unless told that
+    # its parent holds it for it.
     code, timed_out = _run_child(
-        crawl_argv(db, config, run_id), timeout_s, config.schedule.kill_grace_seconds
+        crawl_argv(db, config, run_id), timeout_s, config.schedule.kill_grace_seconds,
+        env=handing_down_env(),
     )
     outcome = CrawlOutcome(status="failed", run_id=run_id, exit_code=code, timed_out=timed_out)
     status = run_status(db, run_id)

@@ -13,7 +13,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "crawl",
         help="crawl the competitors' pricing pages into the database",
         description="Crawl every registry pricing URL (or those of --competitor) into DuckDB. "
-        "Exit 0 when the run is ok, 1 when it is degraded or failed.",
+        "Pages a site's robots.txt disallows are never fetched; they are reported as skipped. "
+        "Only one crawl runs on a database at a time: this takes the lock DB.crawl.lock that "
+        "the scheduler takes too, and refuses to start (exit 2, nothing written) while another "
+        "crawl holds it. "
+        "Exit 0 when the run is ok, 1 when it is degraded or failed, 2 on bad input or a busy "
+        "database.",
     )
     parser.add_argument("--mirror", metavar="URL", help="fetch through an offline mirror")
     parser.add_argument(
@@ -56,22 +61,32 @@ def _settings(pairs: list[str], log_level: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from benchmark.store import resolve_db_path
+    from ratebench.locks import LockBusy, crawl_lock
     from scrapers.registry import RegistryError
     from scrapers.runner import run_crawl
     from scrapers.spiders.rates import BadCrawlArgument
 
     settings = _settings(args.settings, args.log_level)
+    db = resolve_db_path(args.db)
     try:
-        outcome = run_crawl(
-            mirror=args.mirror,
-            competitor_ids=args.competitor,
-            db=args.db,
-            fetched_at=args.fetched_at,
-            registry=args.registry,
-            settings=settings,
-            run_id=args.run_id,
-            progress=None if args.quiet else sys.stderr,
-        )
+        with crawl_lock(db):
+            outcome = run_crawl(
+                mirror=args.mirror,
+                competitor_ids=args.competitor,
+                db=str(db),
+                fetched_at=args.fetched_at,
+                registry=args.registry,
+                settings=settings,
+                run_id=args.run_id,
+                progress=None if args.quiet else sys.stderr,
+            )
+    except LockBusy as busy:
+        who = f"pid {busy.holder_pid}" if busy.holder_pid else "another process"
+        raise UserError(
+            f"a crawl is already running on {db} ({who} holds {busy.path}); "
+            "not starting a second one"
+        ) from None
     except (RegistryError, BadCrawlArgument) as exc:
         raise UserError(str(exc)) from exc
     skipped = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""

@@ -18,7 +18,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = commands.add_parser("init", help="create the schema (idempotent)")
     init.add_argument("--db", metavar="PATH", help="database file (default: RATEBENCH_DB)")
     init.set_defaults(handler=init_command)
-    info = commands.add_parser("info", help="tables, row counts, last runs, size")
+    info = commands.add_parser(
+        "info",
+        help="tables, row counts, last runs (pages ok / failed / skipped), size",
+        description="Show the tables and their row counts, the pages kept, and the last crawl "
+        "runs: status, pages ok / failed / skipped (refused by robots.txt, never fetched), "
+        "plans, rejects, time taken, monitor results. Opens the database read-only; a "
+        "skipped count shows as `?` for runs (or databases) older than that count.",
+    )
     info.add_argument("--db", metavar="PATH", help="database file (default: RATEBENCH_DB)")
     info.add_argument("--runs", type=int, default=5, metavar="N", help="last N runs (5)")
     info.set_defaults(handler=info_command)
@@ -72,9 +79,11 @@ def info_command(args: argparse.Namespace) -> int:
             if table in present:
                 # Table names come from the constant TABLES, never from input.
                 counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
-        runs = []
+        runs: list[dict[str, Any]] = []
         if "crawl_runs" in present:
-            runs = con.execute(load_sql("crawl/last_runs"), {"limit": args.runs}).fetchall()
+            cursor = con.execute(load_sql("crawl/last_runs"), {"limit": args.runs})
+            names = [d[0] for d in cursor.description]
+            runs = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         pages = (0, 0, 0)
         if "pages" in present:
             pages = con.execute(
@@ -96,13 +105,34 @@ def info_command(args: argparse.Namespace) -> int:
         print("no crawl runs yet")
         return 0
     print(f"last {len(runs)} runs:")
-    for run_id, started, finished, status, reason, ok, failed, plans, rejects, monitors, degraded in runs:
-        took = f"{(finished - started).total_seconds():.1f} s" if finished else "-"
+    for run in runs:
+        print(_run_line(run))
+        if run["degraded_competitors"]:
+            print(f"      degraded: {', '.join(run['degraded_competitors'])}")
+    if any(run.get("pages_skipped") is None for run in runs):
         print(
-            f"  {run_id}  {started:%Y-%m-%d %H:%M:%S}  {status:<8} {reason or '-':<12} "
-            f"pages {ok or 0} ok / {failed or 0} failed, plans {plans or 0}, rejects {rejects or 0}, "
-            f"{took}, monitors: {_monitors_summary(monitors)}"
+            "  (? skipped: "
+            + (
+                "recorded before skipped pages were counted)"
+                if "pages_skipped" in runs[0]
+                else "this database predates skipped-page counts; "
+                "`ratebench db init` adds them for later crawls)"
+            )
         )
-        if degraded:
-            print(f"      degraded: {', '.join(degraded)}")
     return 0
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    """One crawl run: when, verdict, pages ok / failed / skipped, plans, time, monitors."""
+    started, finished = run["started_at"], run["finished_at"]
+    took = f"{(finished - started).total_seconds():.1f} s" if finished else "-"
+    # None: a run (or database) from before robots-skipped pages were counted.
+    skipped = run.get("pages_skipped")
+    return (
+        f"  {run['run_id']}  {started:%Y-%m-%d %H:%M:%S}  {run['status']:<8} "
+        f"{run['finish_reason'] or '-':<12} "
+        f"pages {run['pages_ok'] or 0} ok / {run['pages_failed'] or 0} failed / "
+        f"{'?' if skipped is None else skipped} skipped, "
+        f"plans {run['plans'] or 0}, rejects {run['rejects'] or 0}, "
+        f"{took}, monitors: {_monitors_summary(run['monitors'])}"
+    )

@@ -146,6 +146,6 @@ def test_db_init_and_info(site: Site, tmp_path: Path) -> None:
     assert info.returncode == 0, info.stderr
     assert re.search(r"^\s+observations\s+2 rows$", info.stdout, re.MULTILINE), info.stdout
     assert "pages kept: 1" in info.stdout
-    assert " ok " in info.stdout and "pages 1 ok / 0 failed, plans 2" in info.stdout
+    assert " ok " in info.stdout and "pages 1 ok / 0 failed / 0 skipped, plans 2" in info.stdout
     missing = run_ratebench("db", "info", "--db", str(tmp_path / "absent.duckdb"))
     assert missing.returncode == 2 and "absent.duckdb" in missing.stderr

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from parsel import Selector
 
@@ -179,3 +180,65 @@ def test_fetch_time_override_stamps_every_row(market: MarketRuns) -> None:
         "FROM crawl_runs r JOIN fetches f USING (run_id) ORDER BY 1",
     )
     assert rows == [(FIRST, FIRST), (SECOND, SECOND)]
+
+
+def _info_lines(db: Path, run_ids: list[str]) -> dict[str, str]:
+    """`ratebench db info` of `db`: the line of each run by run id, the whole output under ''."""
+    info = run_ratebench("db", "info", "--db", str(db), "--runs", "10")
+    assert info.returncode == 0, info.stderr
+    lines = {"": info.stdout}
+    for line in info.stdout.splitlines():
+        words = line.split()
+        if words and words[0] in run_ids:
+            lines[words[0]] = line
+    assert set(lines) == {"", *run_ids}, info.stdout
+    return lines
+
+
+def test_db_info_shows_pages_ok_failed_and_skipped_per_run(
+    market: MarketRuns, tmp_path: Path
+) -> None:
+    stored = query(
+        market.db,
+        "SELECT r.run_id, r.pages_ok, r.pages_failed, r.pages_skipped, "
+        "(SELECT count(*) FROM fetches f WHERE f.run_id = r.run_id AND f.skipped) "
+        "FROM crawl_runs r ORDER BY r.started_at",
+    )
+    assert len(stored) == 3
+    lines = _info_lines(market.db, market.run_ids)
+    for run_id, ok, failed, skipped, skipped_fetches in stored:
+        # The mirror's robots.txt refuses one page in every snapshot: counted, never failed.
+        assert skipped == skipped_fetches == 1
+        assert f"pages {ok} ok / {failed} failed / 1 skipped, plans " in lines[run_id], lines[""]
+    assert "? skipped" not in lines[""]
+
+    # A database written before skipped pages were counted: db info opens it read-only, so it
+    # cannot add the columns; it still reports every run, the skipped count as unknown.
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(market.db.read_bytes())
+    con = duckdb.connect(str(old))
+    try:
+        con.execute("ALTER TABLE crawl_runs DROP COLUMN pages_skipped")
+        con.execute("ALTER TABLE fetches DROP COLUMN skipped")
+    finally:
+        con.close()
+    lines = _info_lines(old, market.run_ids)
+    for run_id, ok, failed, _skipped, _ in stored:
+        assert f"pages {ok} ok / {failed} failed / ? skipped, plans " in lines[run_id], lines[""]
+    assert "this database predates skipped-page counts" in lines[""]
+    columns = query(old, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'crawl_runs'")
+    assert ("pages_skipped",) not in columns  # read-only: db info changed nothing
+
+    # The column exists but an older run has no count in it (schema.sql added it later).
+    partial = tmp_path / "partial.duckdb"
+    partial.write_bytes(market.db.read_bytes())
+    oldest = stored[0][0]
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute("UPDATE crawl_runs SET pages_skipped = NULL WHERE run_id = ?", [oldest])
+    finally:
+        con.close()
+    lines = _info_lines(partial, market.run_ids)
+    assert "/ ? skipped," in lines[oldest]
+    assert all("/ 1 skipped," in lines[run_id] for run_id, *_ in stored[1:])
+    assert "recorded before skipped pages were counted" in lines[""]
