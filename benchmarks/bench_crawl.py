@@ -6,6 +6,7 @@ served by nginx on 127.0.0.1, with the same concurrency and politeness delays of
 
 from __future__ import annotations
 
+import os
 import sys
 
 from benchmarks import mirror
@@ -70,6 +71,7 @@ def run(quick: bool = False) -> list[Figure]:
             "crawl: full pipeline vs bare Scrapy", size, f"{ratio:.2f}x bare Scrapy",
             f"{full_rate:.0f} pages/s (bare {bare_rate:.0f})", f">= {TARGET_RATIO}x",
             complete and ratio >= TARGET_RATIO, note))
+        figures.append(cpu_figure(size, pages, bare, full))
         figures.append(Figure(
             "crawl: peak memory (RSS)", size, f"{rss / bare['peak_rss_mb']:.1f}x bare Scrapy",
             f"{rss:.0f} MB (bare {bare['peak_rss_mb']:.0f} MB)", f"< {TARGET_RSS_MB} MB",
@@ -77,3 +79,26 @@ def run(quick: bool = False) -> list[Figure]:
             f"crawl process {rss - workers_rss:.0f} MB + extraction worker(s) {workers_rss:.0f} MB "
             "(their own VmHWM), the larger of the runs"))
     return figures
+
+
+def cpu_figure(size: str, pages: int, bare: dict, full: dict) -> Figure:
+    """CPU per page of both crawls, and the rate ratio that CPU alone allows on this machine.
+
+    The ceiling assumes perfect overlap: every core busy, no waiting. The crawl process runs
+    Scrapy on one thread, so it also can't go faster than one core's worth of its own work.
+    nginx's CPU is left out of both, so the ceiling is generous.
+    """
+    cores = os.cpu_count() or 1
+    bare_ms = bare["cpu_s"] / bare["pages"] * 1000
+    main_ms = full["cpu_s"] / pages * 1000
+    worker_ms = full["worker_cpu_s"] / pages * 1000
+    full_ms = main_ms + worker_ms
+    ceiling_rate = min(cores / full_ms, 1 / main_ms) * 1000  # pages/s
+    ceiling = ceiling_rate / (bare["pages"] / bare["seconds"])
+    return Figure(
+        "crawl: CPU per page", size, f"{full_ms / bare_ms:.1f}x bare Scrapy",
+        f"{full_ms:.2f} ms/page (crawl process {main_ms:.2f} + extraction worker "
+        f"{worker_ms:.2f}; bare {bare_ms:.2f})", "", None,
+        f"CPU alone caps the full crawl at {ceiling:.2f}x bare Scrapy's rate on {cores} cores "
+        f"(every core busy, the crawl process at most one core); of the runs above",
+    )

@@ -3,7 +3,8 @@
 `bare`: a plain Scrapy spider that only fetches the URLs (the baseline). `full`: the project's
 crawl (scrapers.runner.run_crawl: rates spider, extraction, pipelines, Spidermon, DuckDB write).
 Both print one JSON line: pages, seconds (from process.crawl() to the reactor's stop, as
-run_crawl measures it) and the process's peak RSS (full: also its extraction worker's).
+run_crawl measures it), the CPU seconds the crawl used (full: its own and its extraction
+worker's apart) and the process's peak RSS (full: also its extraction worker's).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from scrapers.middlewares import to_mirror
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU seconds of this process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def shared_settings(concurrency: int) -> dict[str, Any]:
@@ -71,13 +78,14 @@ def run_bare(urls: list[str], concurrency: int) -> dict[str, Any]:
     crawler = process.create_crawler(BareSpider)
     # Timed from process.crawl(), as scrapers.runner.run_crawl times the full crawl: both pay
     # the engine's start-up (download handlers, middlewares) inside the measured span.
-    start = time.monotonic()
+    start, cpu = time.monotonic(), cpu_seconds()
     process.crawl(crawler, urls=urls)
     process.start()
     seconds = time.monotonic() - start
     spider = crawler.spider
     assert isinstance(spider, BareSpider)
-    return {"pages": spider.pages, "bytes": spider.bytes, "seconds": seconds}
+    return {"pages": spider.pages, "bytes": spider.bytes, "seconds": seconds,
+            "cpu_s": cpu_seconds() - cpu, "worker_cpu_s": 0.0}
 
 
 def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str, Any]:
@@ -88,6 +96,8 @@ def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str,
     return {
         "pages": outcome.pages_ok, "failed": outcome.pages_failed, "plans": outcome.plans,
         "rejects": outcome.rejects, "status": outcome.status, "seconds": outcome.seconds,
+        # Over the timed span; the extraction worker is reaped when the spider closes.
+        "cpu_s": outcome.cpu_seconds, "worker_cpu_s": outcome.child_cpu_seconds,
         "errors": outcome.errors[:5],
         # The extraction workers' own peaks, summed (VmHWM; their ru_maxrss would count the
         # crawl process's pages they saw while forking). 0 when extraction ran inline.

@@ -6,6 +6,7 @@ test runs `ratebench crawl` in a child process.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -60,6 +61,10 @@ class CrawlOutcome:
     stats: Mapping[str, Any] = field(default_factory=dict)
     # Pages not fetched by policy (robots.txt), "competitor url: reason": not failures.
     skipped: list[str] = field(default_factory=list)
+    # CPU over the same span as `seconds`: this process's, and that of the child processes the
+    # crawl started and reaped (extraction workers).
+    cpu_seconds: float = 0.0
+    child_cpu_seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
@@ -125,7 +130,7 @@ def run_crawl(
     keep_alive = None
     if progress is not None:
         keep_alive = _Progress(crawler, sum(len(c.pricing_urls) for c in chosen), progress)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), _cpu_seconds()
     process.crawl(
         crawler,
         mirror=mirror,
@@ -138,9 +143,19 @@ def run_crawl(
     )
     process.start()
     seconds = time.monotonic() - started
+    cpu = tuple(after - before for after, before in zip(_cpu_seconds(), cpu_started, strict=True))
     del keep_alive
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return _finalize(run_id, db_path, stats, seconds)
+    outcome = _finalize(run_id, db_path, stats, seconds)
+    outcome.cpu_seconds, outcome.child_cpu_seconds = cpu
+    return outcome
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User plus system CPU seconds of this process, and of its reaped children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _finalize(run_id: str, db: str, stats: dict[str, Any], seconds: float) -> CrawlOutcome:

@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = (
     "crawl: full pipeline vs bare Scrapy",
+    "crawl: CPU per page",
     "crawl: peak memory (RSS)",
     "writes: observations via writer",
     "versions + profile band",
