@@ -33,12 +33,12 @@ def crawl_once(site: mirror.Mirror, base: str, label: str) -> tuple[dict, dict, 
     bare_proc, _, _ = run_child([py, "-m", "benchmarks.crawl_child", "bare", "--mirror", base,
                                  "--urls", str(urls_file), "--concurrency", str(CONCURRENCY)])
     bare = child_json(bare_proc)
-    full_proc, _, rss = run_child([py, "-m", "benchmarks.crawl_child", "full", "--mirror", base,
+    full_proc, _, _ = run_child([py, "-m", "benchmarks.crawl_child", "full", "--mirror", base,
                                    "--registry", str(site.registry), "--db", str(db),
                                    "--concurrency", str(CONCURRENCY)])
     full = child_json(full_proc)
-    # The crawl's memory includes its extraction worker process (wait4 sees only the child).
-    return bare, full, rss + full.get("workers_peak_rss_mb", 0.0)
+    # The crawl's own peak as it read it at exit (VmHWM, exact), plus its extraction worker's.
+    return bare, full, full["peak_rss_mb"] + full.get("workers_peak_rss_mb", 0.0)
 
 
 def run(quick: bool = False) -> list[Figure]:

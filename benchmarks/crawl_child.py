@@ -22,6 +22,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from scrapers.middlewares import to_mirror
+from scrapers.offload import peak_rss_mb
 
 
 def cpu_seconds() -> float:
@@ -120,7 +121,9 @@ def main() -> int:
         report = run_bare(urls, args.concurrency)
     else:
         report = run_full(args.mirror, args.registry, args.db, args.concurrency)
-    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss, which would count the benchmark runner's peak (see run_child).
+    report["peak_rss_mb"] = (peak_rss_mb()
+                             or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report))
     return 0
 

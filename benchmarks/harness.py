@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from scrapers.offload import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 # Generated mirrors and databases; RATEBENCH_BENCH_WORK moves them (the smoke test uses tmp).
@@ -67,8 +68,9 @@ def run_child(args: Sequence[str], *, timeout: float = 600, env: dict[str, str] 
               cwd: Path = ROOT) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """Run a child process; return it, its wall seconds and its own peak RSS in MB.
 
-    The child is reaped with wait4(), whose rusage is that child's alone (RUSAGE_CHILDREN
-    would report the largest of all children so far).
+    The peak is the child's VmHWM, read every 20 ms while it runs (so a peak in its last 20 ms
+    is missed). Not ru_maxrss: a child started by fork or vfork and exec reports at least its
+    parent's peak there, and this process holds the multi-gigabyte pandas baselines.
     """
     WORK.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", dir=WORK) as out, tempfile.TemporaryFile("w+", dir=WORK) as err:
@@ -76,7 +78,9 @@ def run_child(args: Sequence[str], *, timeout: float = 600, env: dict[str, str] 
         proc = subprocess.Popen(list(args), cwd=cwd, env={**os.environ, **(env or {})},
                                 text=True, stdout=out, stderr=err)
         deadline = start + timeout
+        peak = 0.0
         while True:
+            peak = max(peak, peak_rss_mb(proc.pid) or 0.0)
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -92,7 +96,8 @@ def run_child(args: Sequence[str], *, timeout: float = 600, env: dict[str, str] 
         out.seek(0)
         err.seek(0)
         completed = subprocess.CompletedProcess(list(args), proc.returncode, out.read(), err.read())
-    return completed, seconds, usage.ru_maxrss / 1024
+    # A child gone before its first reading: ru_maxrss, which may count this process's peak.
+    return completed, seconds, peak or usage.ru_maxrss / 1024
 
 
 def child_json(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -104,11 +109,6 @@ def child_json(completed: subprocess.CompletedProcess[str]) -> dict[str, Any]:
             f"{completed.stderr[-3000:]}"
         )
     return json.loads(lines[-1])
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def machine() -> str:

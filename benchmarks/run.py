@@ -54,8 +54,9 @@ NOTES = [
     "- Crawl: both crawls are child processes over nginx on 127.0.0.1 with the same "
     "concurrency settings (CONCURRENT_REQUESTS, CONCURRENT_ITEMS, the scheduler's priority "
     "queue), politeness delays and AutoThrottle off, each timed from `process.crawl()` to the "
-    "reactor's stop; each side is the best of 2 runs. Peak RSS is the crawl child's own (wait4 "
-    "rusage) plus its extraction worker's own VmHWM. Every mirror page has its own host (its "
+    "reactor's stop; each side is the best of 2 runs. CPU is counted over the same span. Peak "
+    "RSS is the crawl child's own VmHWM plus its extraction worker's (a child's ru_maxrss would "
+    "count the benchmark runner's own peak, inherited through fork and exec). Every mirror page has its own host (its "
     "own downloader slot in the full crawl); the mirror serves one robots.txt, which the full "
     "crawl fetches and obeys and the bare one does not.",
     "- Engine: the synthetic market (competitors x 10 plans x 1,000 nights) is generated inside "

@@ -50,9 +50,9 @@ def _ready() -> bool:
     return True
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    """A process's peak resident memory, MB (VmHWM: unlike ru_maxrss, not carried over from
-    the parent across fork and exec)."""
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """A live process's peak resident memory, MB (VmHWM: unlike ru_maxrss, not carried over
+    from the parent across fork and exec); None once it has exited or where /proc is missing."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
@@ -112,7 +112,7 @@ class Extractor:
         if self.pool is None:
             return None
         # The pool's workers are this process's multiprocessing children (it starts no other).
-        peaks = [_peak_rss_mb(p.pid) for p in multiprocessing.active_children() if p.pid]
+        peaks = [peak_rss_mb(p.pid) for p in multiprocessing.active_children() if p.pid]
         known = [p for p in peaks if p is not None]
         return sum(known) if known else None
 
