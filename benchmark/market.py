@@ -419,6 +419,7 @@ def price_plans_sql(
     fx: FxTable,
     currency: str = "USD",
     usage: Usage | None = None,
+    scope: PricingScope | None = None,
 ) -> pa.Table:
     """marts/profile_prices over latest-plan rows carrying as_of_key and fx_day columns: one
     row per (as_of_key, competitor) with its cheapest plan for the profile, as Arrow."""
@@ -427,7 +428,8 @@ def price_plans_sql(
         increments |= set(plans.column(column).unique().to_pylist())
     days = set(plans.column("fx_day").unique().to_pylist())
     currencies = set(plans.column("currency").unique().to_pylist())
-    return _price_plans(con, plans, increments, days, currencies, profile, fx, currency, usage)
+    return _price_plans(con, plans, increments, days, currencies, profile, fx, currency, usage,
+                        scope)
 
 
 def _with_cte(sql: str, name: str, body: str) -> str:
@@ -448,9 +450,11 @@ def _price_plans(
     fx: FxTable,
     currency: str,
     usage: Usage | None,
+    scope: PricingScope | None = None,
 ) -> pa.Table:
     """marts/profile_prices over `plans`, or (None) straight over mart_latest_plans, whose
-    billing increments, FX days and currencies the caller names."""
+    billing increments, FX days and currencies the caller names; `scope` narrows the
+    competitors priced (None: every one)."""
     usage = usage or usage_for(profile)
     sql = load_sql("marts/profile_prices")
     cur = con.cursor()
@@ -472,6 +476,8 @@ def _price_plans(
                 "staffed_hours": str(usage.staffed_hours),
                 "yearly": profile.billing == "yearly",
                 "currency": currency,
+                "service_type": scope.service_type if scope else None,
+                "competitor_ids": list(scope.competitor_ids) if scope else [],
             },
         )
         return cur.to_arrow_table()
@@ -617,23 +623,34 @@ def competitor_prices(
     return list(priced_market(con, profile, as_instant(as_of), currency))
 
 
+@dataclass(frozen=True, slots=True)
+class PricingScope:
+    """Which competitors to price: those of one service type, plus any named whatever their
+    type. A recommendation needs no more: every segment its band may widen to keeps the
+    profile's service type."""
+
+    service_type: str | None
+    competitor_ids: tuple[str, ...] = ()
+
+
 def priced_market(
     con: duckdb.DuckDBPyConnection,
     profile: Profile,
     instant: datetime | None,
     currency: str = "USD",
+    scope: PricingScope | None = None,
 ) -> PricedMarket:
     """competitor_prices as a PricedMarket over the marts/profile_prices rows (band_from_prices
-    takes those rows as they are)."""
+    takes those rows as they are); `scope` narrows the competitors priced (None: every one)."""
     fx = FxTable.load(con)
     facts = _fresh_latest_facts(con) if instant is None else None
     if facts is not None:
         increments, currencies = facts
         table = _price_plans(con, None, increments, {None}, currencies, profile, fx, currency,
-                             None)
+                             None, scope)
     else:
-        live = _live_latest_plans(con, instant)
-        table = price_plans_sql(con, _with_instant(live, instant), profile, fx, currency)
+        live = _with_instant(_live_latest_plans(con, instant), instant)
+        table = price_plans_sql(con, live, profile, fx, currency, scope=scope)
     return PricedMarket(table)
 
 

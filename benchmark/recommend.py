@@ -32,6 +32,7 @@ from benchmark.market import (
     Band,
     CompetitorPrice,
     PricedMarket,
+    PricingScope,
     Segment,
     as_instant,
     band_from_prices,
@@ -81,7 +82,8 @@ class Recommendation:
     segment: Segment | None
     revenue_share_monthly: Decimal | None
     explanation: tuple[str, ...]
-    # Every competitor's price (a PricedMarket builds them when first read).
+    # The prices it was made from (a PricedMarket builds them when first read): the segment's
+    # service type and any named to beat, or all that the caller passed in.
     competitors: Sequence[CompetitorPrice] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -270,7 +272,11 @@ def recommend(
     currency = costs.currency
     instant = as_instant(as_of)
     if prices is None:
-        prices = priced_market(con, profile, instant, currency)
+        # Only the competitors the band can hold (every segment it may widen to keeps the
+        # service type) and those named to beat: on a mixed market, a fraction of the work.
+        widest = (segment or Segment.for_profile(profile)).service_type
+        scope = PricingScope(widest, tuple(beat_competitors))
+        prices = priced_market(con, profile, instant, currency, scope)
     band, widened = choose_band(con, prices, profile, segment, instant, min_count, currency,
                                 known=band)
 

@@ -219,7 +219,61 @@ def test_recommendation_prices_built_on_read_equal_competitor_prices(
     # The band's members, built alone, are the same objects' values as the full list's.
     assert [p.to_json() for p in rec.band.competitors] == [
         p.to_json() for p in prices if p.competitor_id in members]
-    assert len(rec.competitors) == len(prices)
-    assert [p.to_json() for p in rec.competitors] == [p.to_json() for p in prices]
-    assert rec.competitors == tuple(prices) and hash(rec.competitors) == hash(tuple(prices))
+    # It priced the competitors its band could hold: the profile's service type.
+    same_type = tuple(p for p in prices if p.service_type == profile.service_type)
+    assert 0 < len(same_type) < len(prices)
+    assert [p.to_json() for p in rec.competitors] == [p.to_json() for p in same_type]
+    assert rec.competitors == same_type and hash(rec.competitors) == hash(same_type)
     assert pickle.loads(pickle.dumps(rec)) == rec
+
+
+def _recommend_both_ways(con: duckdb.DuckDBPyConnection, profile, costs, strategy: str,
+                         **kwargs: object) -> tuple[dict, dict]:
+    """recommend's own (scoped) pricing and the same from every competitor's prices."""
+    everyone = competitor_prices(con, profile, currency=costs.currency)
+    scoped = recommend(con, profile, costs, strategy, **kwargs)
+    full = recommend(con, profile, costs, strategy, prices=everyone, **kwargs)
+    return scoped.to_json(), full.to_json()
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+@pytest.mark.parametrize("strategy", ["match", "beat", "premium"])
+@pytest.mark.parametrize("mart", [False, True], ids=["live", "fresh mart"])
+def test_recommend_scoped_to_the_service_type_equals_pricing_everyone(
+    market_con: duckdb.DuckDBPyConnection, rebuilt_db: Path, name: str, strategy: str,
+    mart: bool,
+) -> None:
+    profile = make_profile(PROFILES[name])
+    costs = load_costs(EXAMPLES / "costs.toml")
+    con = duckdb.connect(str(rebuilt_db), read_only=True) if mart else market_con
+    try:
+        assert materialized_latest_fresh(con) == mart
+        scoped, full = _recommend_both_ways(con, profile, costs, strategy, min_count=2)
+    finally:
+        if mart:
+            con.close()
+    assert scoped["band"] is not None and scoped["band"]["n_priced"] >= 2
+    assert scoped == full
+
+
+@pytest.mark.parametrize("mart", [False, True], ids=["live", "fresh mart"])
+def test_beating_a_named_competitor_of_another_service_type(
+    market_con: duckdb.DuckDBPyConnection, rebuilt_db: Path, mart: bool
+) -> None:
+    profile = make_profile(PROFILES["call center 24/7"])
+    costs = load_costs(EXAMPLES / "costs.toml")
+    con = duckdb.connect(str(rebuilt_db), read_only=True) if mart else market_con
+    try:
+        others = [p for p in competitor_prices(con, profile, currency=costs.currency)
+                  if p.service_type != profile.service_type and p.status == "priced"]
+        assert others, "the market has priced competitors of another service type"
+        named = (others[0].competitor_id,)
+        rec = recommend(con, profile, costs, "beat", beat_competitors=named, min_count=2)
+        scoped, full = _recommend_both_ways(con, profile, costs, "beat",
+                                            beat_competitors=named, min_count=2)
+    finally:
+        if mart:
+            con.close()
+    assert named[0] in " ".join(rec.explanation)
+    assert {p.competitor_id for p in rec.competitors} >= set(named)
+    assert scoped == full

@@ -11,7 +11,9 @@
 --              per unit of `currency` on that day, from the dated FX table (benchmark.fx: the
 --              latest rate on or before the day; before the first, the first)
 -- Parameters: $calls, $talk_minutes, $seats (NULL when none), $dedicated_seats,
--- $staffed_hours, $yearly (bool), $currency (target currency).
+-- $staffed_hours, $yearly (bool), $currency (target currency); $service_type and
+-- $competitor_ids narrow the competitors priced: those of that service type (NULL: every one)
+-- and, whatever their type, those named (a list; empty names none).
 -- Output: one row per (as_of_key, competitor_id) with status priced | quote_only | unpriced.
 WITH usage_facts AS (
     SELECT
@@ -42,6 +44,9 @@ shaped AS (
         u.calls, u.talk_minutes, u.seats, u.dedicated_seats, u.staffed_hours, u.currency AS target
     FROM plan_rows AS p
     CROSS JOIN usage_facts AS u
+    WHERE $service_type IS NULL
+       OR p.service_type = $service_type
+       OR list_contains(CAST($competitor_ids AS VARCHAR[]), p.competitor_id)
 ),
 metered AS (
     SELECT
