@@ -61,6 +61,8 @@ NOTES = [
     "crawl fetches and obeys and the bare one does not.",
     "- Engine: the synthetic market (competitors x 10 plans x 1,000 nights) is generated inside "
     "DuckDB (benchmarks/sql/synth_market.sql); pandas runs on a DataFrame loaded beforehand.",
+    "- Why a target is missed or close, what was changed, and this machine's run-to-run "
+    "variance: benchmarks/ANALYSIS.md (kept by hand; this file is rewritten on every run).",
 ]
 
 
