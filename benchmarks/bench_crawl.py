@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from benchmarks import mirror
 from benchmarks.harness import SCALES, WORK, Figure, child_json, log, run_child, scaled
@@ -81,7 +82,7 @@ def run(quick: bool = False) -> list[Figure]:
     return figures
 
 
-def cpu_figure(size: str, pages: int, bare: dict, full: dict) -> Figure:
+def cpu_figure(size: str, pages: int, bare: dict[str, Any], full: dict[str, Any]) -> Figure:
     """CPU per page of both crawls, and the rate ratio that CPU alone allows on this machine.
 
     The ceiling assumes perfect overlap: every core busy, no waiting. The crawl process runs

@@ -8,11 +8,12 @@ import pickle
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from benchmark.config import load_costs, profile_from_dict
+from benchmark.config import Costs, Profile, load_costs, profile_from_dict
 from benchmark.fx import FxTable
 from benchmark.market import (
     as_instant,
@@ -227,8 +228,8 @@ def test_recommendation_prices_built_on_read_equal_competitor_prices(
     assert pickle.loads(pickle.dumps(rec)) == rec
 
 
-def _recommend_both_ways(con: duckdb.DuckDBPyConnection, profile, costs, strategy: str,
-                         **kwargs: object) -> tuple[dict, dict]:
+def _recommend_both_ways(con: duckdb.DuckDBPyConnection, profile: Profile, costs: Costs,
+                         strategy: str, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """recommend's own (scoped) pricing and the same from every competitor's prices."""
     everyone = competitor_prices(con, profile, currency=costs.currency)
     scoped = recommend(con, profile, costs, strategy, **kwargs)
