@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,10 +53,6 @@ def best_of(work: Callable[[], Any], repeat: int, budget_s: float = float("inf")
     while len(runs) < max(1, repeat) and sum(runs) < budget_s:
         runs.append(timed(work)[0])
     return min(runs)
-
-
-def median_of(work: Callable[[], Any], repeat: int) -> float:
-    return statistics.median(timed(work)[0] for _ in range(max(1, repeat)))
 
 
 def scaled(full: int, scale: float, minimum: int = 1) -> int:
