@@ -72,6 +72,7 @@ def run(quick: bool = False) -> list[Figure]:
             "crawl: full pipeline vs bare Scrapy", size, f"{ratio:.2f}x bare Scrapy",
             f"{full_rate:.0f} pages/s (bare {bare_rate:.0f})", f">= {TARGET_RATIO}x",
             complete and ratio >= TARGET_RATIO, note))
+        figures.append(phase_figure(size, pages, bare, full))
         figures.append(cpu_figure(size, pages, bare, full))
         figures.append(Figure(
             "crawl: peak memory (RSS)", size, f"{rss / bare['peak_rss_mb']:.1f}x bare Scrapy",
@@ -80,6 +81,26 @@ def run(quick: bool = False) -> list[Figure]:
             f"crawl process {rss - workers_rss:.0f} MB + extraction worker(s) {workers_rss:.0f} MB "
             "(their own VmHWM), the larger of the runs"))
     return figures
+
+
+def phase_figure(size: str, pages: int, bare: dict[str, Any], full: dict[str, Any]) -> Figure:
+    """Each crawl's time split at its first and last response, and the rate ratio of the
+    fetching phase alone: how far apart the crawls are once both are running steadily."""
+    def split(report: dict[str, Any]) -> str:
+        return (f"start-up {report['start_s']:.2f} + fetching {report['fetch_s']:.2f} + "
+                f"closing {report['close_s']:.2f} s")
+
+    if not all(key in report for report in (bare, full) for key in ("start_s", "fetch_s")):
+        return Figure("crawl: time by phase", size, "n/a", "no response clock in the reports")
+    steady = bare["fetch_s"] / full["fetch_s"] if full["fetch_s"] else 0.0
+    return Figure(
+        "crawl: time by phase", size, f"{steady:.2f}x bare Scrapy while fetching",
+        f"full: {split(full)}; bare: {split(bare)}", "", None,
+        f"fetching: from the first response to the last ({pages / full['fetch_s']:.0f} vs "
+        f"{pages / bare['fetch_s']:.0f} pages/s); start-up: the engine, the pipelines' and "
+        "monitors' opening (the run row) and the first fetch; closing: the last extractions, "
+        "the store's one write, the close monitors; of the runs above",
+    )
 
 
 def cpu_figure(size: str, pages: int, bare: dict[str, Any], full: dict[str, Any]) -> Figure:

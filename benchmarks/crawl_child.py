@@ -3,8 +3,9 @@
 `bare`: a plain Scrapy spider that only fetches the URLs (the baseline). `full`: the project's
 crawl (scrapers.runner.run_crawl: rates spider, extraction, pipelines, Spidermon, DuckDB write).
 Both print one JSON line: pages, seconds (from process.crawl() to the reactor's stop, as
-run_crawl measures it), the CPU seconds the crawl used (full: its own and its extraction
-worker's apart) and the process's peak RSS (full: also its extraction worker's).
+run_crawl measures it), when the first and the last response arrived within those seconds, the
+CPU seconds the crawl used (full: its own and its extraction worker's apart) and the process's
+peak RSS (full: also its extraction worker's).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.http import Response
 
+from scrapers import settings as project_settings
 from scrapers.middlewares import to_mirror
 from scrapers.offload import peak_rss_mb
 
@@ -29,6 +32,54 @@ def cpu_seconds() -> float:
     """User plus system CPU seconds of this process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+class ResponseClock:
+    """When the crawl's first and last responses arrived and its engine stopped (monotonic),
+    in the crawl's stats: the phases of a crawl apart (start-up, fetching, closing).
+
+    Installed the same way in both crawls, so both pay its one handler call per response.
+    """
+
+    PATH = "benchmarks.crawl_child.ResponseClock"
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.first: float | None = None
+        self.last: float | None = None
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseClock:
+        return cls(crawler)
+
+    def response_received(self) -> None:
+        self.last = time.monotonic()
+        if self.first is None:
+            self.first = self.last
+
+    def engine_stopped(self) -> None:
+        if self.stats is not None and self.first is not None and self.last is not None:
+            self.stats.set_value("benchmarks/first_response", self.first)
+            self.stats.set_value("benchmarks/last_response", self.last)
+            self.stats.set_value("benchmarks/engine_stopped", time.monotonic())
+
+
+def phases(stats: dict[str, Any], seconds: float) -> dict[str, float]:
+    """The timed span split at the first and last response: start-up, fetching, closing (s).
+
+    The span ends when the reactor stops, just after the engine does; closing counts from the
+    last response to the engine's stop (the last items, the pipelines' close, the store's write).
+    """
+    first, last = stats.get("benchmarks/first_response"), stats.get("benchmarks/last_response")
+    stopped = stats.get("benchmarks/engine_stopped")
+    if first is None or last is None or stopped is None:
+        return {}
+    closing = stopped - last
+    fetching = last - first
+    return {"start_s": max(0.0, seconds - fetching - closing), "fetch_s": fetching,
+            "close_s": closing}
 
 
 def shared_settings(concurrency: int) -> dict[str, Any]:
@@ -75,7 +126,8 @@ class BareSpider(scrapy.Spider):
 
 
 def run_bare(urls: list[str], concurrency: int) -> dict[str, Any]:
-    process = CrawlerProcess({**shared_settings(concurrency), "ROBOTSTXT_OBEY": False})
+    process = CrawlerProcess({**shared_settings(concurrency), "ROBOTSTXT_OBEY": False,
+                              "EXTENSIONS": {ResponseClock.PATH: 0}})
     crawler = process.create_crawler(BareSpider)
     # Timed from process.crawl(), as scrapers.runner.run_crawl times the full crawl: both pay
     # the engine's start-up (download handlers, middlewares) inside the measured span.
@@ -84,16 +136,19 @@ def run_bare(urls: list[str], concurrency: int) -> dict[str, Any]:
     process.start()
     seconds = time.monotonic() - start
     spider = crawler.spider
-    assert isinstance(spider, BareSpider)
+    assert isinstance(spider, BareSpider) and crawler.stats is not None
     return {"pages": spider.pages, "bytes": spider.bytes, "seconds": seconds,
-            "cpu_s": cpu_seconds() - cpu, "worker_cpu_s": 0.0}
+            "cpu_s": cpu_seconds() - cpu, "worker_cpu_s": 0.0,
+            **phases(crawler.stats.get_stats(), seconds)}
 
 
 def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str, Any]:
     from scrapers.runner import run_crawl
 
+    # The project's extensions (scrapers/settings.py), and the clock the bare crawl runs with.
+    extensions = {**project_settings.EXTENSIONS, ResponseClock.PATH: 0}
     outcome = run_crawl(mirror=mirror, registry=registry, db=db, progress=None,
-                        settings=shared_settings(concurrency))
+                        settings={**shared_settings(concurrency), "EXTENSIONS": extensions})
     return {
         "pages": outcome.pages_ok, "failed": outcome.pages_failed, "plans": outcome.plans,
         "rejects": outcome.rejects, "status": outcome.status, "seconds": outcome.seconds,
@@ -103,6 +158,7 @@ def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str,
         # The extraction workers' own peaks, summed (VmHWM; their ru_maxrss would count the
         # crawl process's pages they saw while forking). 0 when extraction ran inline.
         "workers_peak_rss_mb": outcome.stats.get("ratebench/extract_workers_peak_rss_mb") or 0.0,
+        **phases(dict(outcome.stats), outcome.seconds),
     }
 
 
