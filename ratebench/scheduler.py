@@ -4,8 +4,9 @@ Files beside the database DB (never shared with anything else):
 - DB.scheduler.lock  flock held by the one scheduler of this database (holds its pid);
 - DB.crawl.lock      flock held while a crawl job runs, so a crawl never runs twice at once,
                      whether it was started by the scheduler, by `--run-now` or by a manual
-                     `ratebench crawl` (ratebench/locks.py; the crawl child is told through
-                     its environment that its parent holds the lock for it);
+                     `ratebench crawl` (ratebench/locks.py). The crawl child inherits the
+                     scheduler's locked descriptor, so the lock stays held while the child
+                     lives even if the scheduler is killed; the file names the crawling pid;
 - DB.jobs.sqlite     the persistent job store (SQLAlchemyJobStore), so a night missed while the
                      machine was off runs once at the next start.
 
@@ -93,11 +94,20 @@ _children_lock = threading.Lock()
 
 
 def _run_child(
-    argv: list[str], timeout_s: float, grace_s: float, env: dict[str, str] | None = None
+    argv: list[str],
+    timeout_s: float,
+    grace_s: float,
+    env: dict[str, str] | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> tuple[int, bool]:
-    """Run argv in its own process group; on timeout SIGTERM it, then SIGKILL. -> (code, timed_out)."""
+    """Run argv in its own process group; on timeout SIGTERM it, then SIGKILL. -> (code, timed_out).
+
+    The child inherits only `pass_fds` of our descriptors (close_fds stays on).
+    """
     logger.info("starting: %s (time limit %.0f s)", " ".join(argv), timeout_s)
-    child = subprocess.Popen(argv, start_new_session=True, env=env)  # noqa: S603 - our python
+    child = subprocess.Popen(  # noqa: S603 - our python
+        argv, start_new_session=True, env=env, pass_fds=pass_fds
+    )
     with _children_lock:
         _current_children.add(child)
     try:
@@ -229,22 +239,26 @@ def execute_crawl(
         logger.warning(message)
         return CrawlOutcome(status="skipped", message=message)
     try:
-        return _execute_locked(db, config, watching_since)
+        return _execute_locked(db, config, watching_since, lock)
     finally:
         lock.release()
 
 
-def _execute_locked(db: Path, config: Config, watching_since: datetime | None) -> CrawlOutcome:
+def _execute_locked(
+    db: Path, config: Config, watching_since: datetime | None, lock: ProcessLock
+) -> CrawlOutcome:
     mark_interrupted_runs(db, "interrupted: the crawl process died before finishing")
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     timeout_s = config.schedule.crawl_timeout_seconds
-    # We hold DB.crawl.lock; the `ratebench crawl` child would find it busy unless told that
-    # its parent holds it for it.
+    # We hold DB.crawl.lock; the `ratebench crawl` child would find it busy, so it inherits our
+    # locked descriptor and runs under it. Sharing the descriptor (not just trusting a pid)
+    # keeps the lock held while the child lives even if we are SIGKILLed meanwhile.
     code, timed_out = _run_child(
         crawl_argv(db, config, run_id), timeout_s, config.schedule.kill_grace_seconds,
-        env=handing_down_env(),
+        env=handing_down_env(lock), pass_fds=(lock.fileno(),),
     )
+    lock.record_pid()  # the child named itself the holder while it ran; we hold it again
     outcome = CrawlOutcome(status="failed", run_id=run_id, exit_code=code, timed_out=timed_out)
     status = run_status(db, run_id)
     if timed_out:
