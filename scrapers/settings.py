@@ -75,7 +75,7 @@ SPIDER_CONTRACTS = {
 # Extraction runs in this many worker processes (scrapers/offload.py) once a crawl has at
 # least RATEBENCH_EXTRACT_POOL_MIN_PAGES pricing URLs; smaller crawls extract inline. At ~2 ms
 # a page, inline won at 200 and 600 pages on 2 cores and the worker at 2,000 (it takes about a
-# second to start and adds its own ~70 MB). 0 workers: always inline.
+# second to start and adds its own ~50 MB). 0 workers: always inline.
 RATEBENCH_EXTRACT_WORKERS = 1
 RATEBENCH_EXTRACT_POOL_MIN_PAGES = 1000
 # The item pipelines are synchronous, so running a page's items "in parallel" gains nothing,

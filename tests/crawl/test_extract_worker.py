@@ -1,0 +1,146 @@
+"""The extraction worker process (scrapers/offload.py): pages over its pipes, errors, deaths.
+
+Real worker processes on a real event loop; the crawl-level comparison with inline extraction is
+in test_crawl_offload.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import pickle
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pytest
+
+from scrapers.market.snapshots import SNAPSHOTS_DIR
+from scrapers.offload import Extractor, RemoteTraceback, WorkerDied, _failure, read_page
+
+FETCHED_AT = datetime(2026, 10, 7, 3, 0, tzinfo=UTC)
+PAGE_DIR = SNAPSHOTS_DIR / "2026-10-07" / "www.nexa.com" / "pricing"
+
+
+def page_args(body: bytes, url: str = "https://www.nexa.com/pricing") -> dict[str, Any]:
+    return {
+        "html": body.decode("utf-8"),
+        "url": url,
+        "country": "US",
+        "currency": "USD",
+        "evidence": (hashlib.sha256(body).hexdigest(), body, FETCHED_AT),
+    }
+
+
+def inline(args: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    return read_page(args["html"], args["url"], args["country"], args["currency"],
+                     args["evidence"])  # fmt: skip
+
+
+@pytest.fixture
+def body() -> bytes:
+    return (PAGE_DIR / "input.html").read_bytes()
+
+
+T = TypeVar("T")
+
+
+def run(coroutine_fn: Callable[[Extractor], Awaitable[T]]) -> T:
+    """Run `coroutine_fn(extractor)` with a started one-worker Extractor, closed afterwards."""
+
+    async def main() -> T:
+        extractor = Extractor(1)
+        extractor.start()
+        try:
+            # A lost reply would hang the test: fail it instead.
+            return await asyncio.wait_for(coroutine_fn(extractor), timeout=60)
+        finally:
+            extractor.close()
+
+    return asyncio.run(main())
+
+
+def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
+    args = page_args(body)
+    expected_extraction, expected_row = inline(args)
+    assert expected_extraction.plans, f"{PAGE_DIR} should give plans"
+
+    async def read_many(extractor: Extractor) -> list[Any]:
+        # Many pages in flight at once come back each to its own caller.
+        pages = [page_args(body + f"<!-- {n} -->".encode()) for n in range(20)]
+        return list(await asyncio.gather(*(extractor.read_page(**p) for p in pages)))
+
+    results = run(read_many)
+    assert isinstance(results, list) and len(results) == 20
+    for n, (extraction, row) in enumerate(results):
+        assert extraction.to_contract() == expected_extraction.to_contract()
+        assert row["size_bytes"] == len(body) + len(f"<!-- {n} -->")
+        assert row["content_hash"] == hashlib.sha256(body + f"<!-- {n} -->".encode()).hexdigest()
+    assert results[0][1]["first_seen_at"] == expected_row["first_seen_at"]
+
+
+def test_an_extraction_error_comes_back_with_the_workers_traceback(body: bytes) -> None:
+    args = page_args(body)
+    # A body that is not bytes: compressing it fails inside the worker.
+    args["evidence"] = (args["evidence"][0], "not bytes", FETCHED_AT)
+
+    async def read_bad_then_good(extractor: Extractor) -> tuple[BaseException, Any]:
+        with pytest.raises(TypeError) as raised:
+            await extractor.read_page(**args)
+        # The worker survives its page's error and reads the next one.
+        return raised.value, await extractor.read_page(**page_args(body))
+
+    error, (extraction, _row) = run(read_bad_then_good)
+    assert isinstance(error.__cause__, RemoteTraceback)
+    assert "page_row" in str(error.__cause__)
+    assert extraction.plans
+
+
+def test_an_unpicklable_error_still_comes_back_by_name() -> None:
+    ok, (error, trace) = pickle.loads(_failure(ValueError(lambda: None)))
+    assert ok is False
+    assert isinstance(error, RuntimeError) and str(error).startswith("ValueError: ")
+
+
+def test_a_killed_worker_fails_its_pages_and_a_new_one_takes_the_next(body: bytes) -> None:
+    async def kill_and_continue(extractor: Extractor) -> tuple[int, int, Any]:
+        await extractor.read_page(**page_args(body))  # the worker is up and warm
+        [worker] = extractor.pool
+        first_pid = worker.process.pid
+        os.kill(first_pid, signal.SIGKILL)
+        await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
+        with pytest.raises(WorkerDied):
+            # Either the loop has seen its pipe close, or this page's write finds it broken.
+            await extractor.read_page(**page_args(body))
+        extraction, _row = await extractor.read_page(**page_args(body))
+        [replacement] = extractor.pool
+        return first_pid, replacement.process.pid, extraction
+
+    first_pid, second_pid, extraction = run(kill_and_continue)
+    assert second_pid != first_pid
+    assert extraction.plans
+
+
+def test_closing_reaps_the_worker(body: bytes) -> None:
+    async def read_one(extractor: Extractor) -> Any:
+        await extractor.read_page(**page_args(body))
+        [worker] = extractor.pool
+        assert worker.peak_rss_mb() is not None
+        return worker.process
+
+    process = run(read_one)
+    assert process.returncode == 0  # exited on EOF of its stdin, not killed
+
+
+def test_inline_extractor_starts_no_worker(body: bytes) -> None:
+    async def read_inline() -> tuple[Any, dict[str, Any]]:
+        extractor = Extractor(0)
+        extractor.start()
+        assert extractor.pool == []
+        return await extractor.read_page(**page_args(body))
+
+    extraction, row = asyncio.run(read_inline())
+    assert extraction.plans and row["size_bytes"] == len(body)
+
