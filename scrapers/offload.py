@@ -125,9 +125,11 @@ class Worker:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        # The crawl's own import path, so the worker finds this code wherever the crawl found it.
+        path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
         self.process = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
             [sys.executable, "-m", "scrapers.offload"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path},
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.requests_fd = self.process.stdin.fileno()
