@@ -25,12 +25,10 @@ import sys
 import traceback
 from collections import deque
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from benchmark.evidence import page_row
-
-if TYPE_CHECKING:
-    from scrapers.extraction import Extraction
+from benchmark.model import RatePlan
 
 logger = logging.getLogger(__name__)
 
@@ -51,18 +49,28 @@ class RemoteTraceback(Exception):
         return f"\n\"\"\"\n{self.args[0]}\"\"\""
 
 
+class PageReading(NamedTuple):
+    """What the crawl keeps of one page: its plans, what went wrong reading them, its `pages`
+    row (body compressed). Plain data, so that the crawl process, which only receives it,
+    never loads the extraction code (lxml, extruct, the page objects) it doesn't run."""
+
+    plans: list[RatePlan]
+    warnings: list[str]
+    page_row: dict[str, Any]
+
+
 def read_page(
     html: str,
     url: str,
     country: str | None,
     currency: str | None,
     evidence: tuple[str, bytes, datetime],
-) -> tuple[Extraction, dict[str, Any]]:
-    """The page's plans and its `pages` row; `evidence` is (content hash, body, fetched at)."""
+) -> PageReading:
+    """Extract the page's plans and compress it (`evidence`: content hash, body, fetched at)."""
     from scrapers.extraction import extract_plans
 
     extraction = extract_plans(html, url, country=country, currency=currency)
-    return extraction, page_row(*evidence)
+    return PageReading(extraction.plans, extraction.warnings, page_row(*evidence))
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
@@ -183,17 +191,26 @@ class Worker:
             end = HEADER.size + size
             if len(self.received) < end:
                 break
-            ok, value = pickle.loads(self.received[HEADER.size:end])
+            frame = bytes(self.received[HEADER.size:end])
             del self.received[:end]
             future = self.waiting.popleft()
-            if future.cancelled():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                error, trace = value
-                error.__cause__ = RemoteTraceback(trace)
-                future.set_exception(error)
+            if not future.cancelled():
+                self._settle(future, frame)
+
+    @staticmethod
+    def _settle(future: asyncio.Future[Any], frame: bytes) -> None:
+        """Resolve a page's future from its reply; a reply that can't be read fails the page."""
+        try:
+            ok, value = pickle.loads(frame)
+        except Exception as exc:
+            future.set_exception(exc)
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            error, trace = value
+            error.__cause__ = RemoteTraceback(trace)
+            future.set_exception(error)
 
     def _died(self) -> None:
         """Stop watching the worker and fail the pages still in it."""
@@ -253,7 +270,7 @@ class Extractor:
         country: str | None,
         currency: str | None,
         evidence: tuple[str, bytes, datetime],
-    ) -> tuple[Extraction, dict[str, Any]]:
+    ) -> PageReading:
         """The page's plans and its compressed `pages` row (`evidence`: content hash, raw
         body, fetched at); raises what extraction raises (the spider records it)."""
         if not self.pool:
@@ -281,4 +298,8 @@ class Extractor:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's main, not this __main__ copy: replies must pickle as
+    # scrapers.offload.PageReading, which the crawl process can unpickle.
+    from scrapers.offload import main as worker_main
+
+    worker_main()

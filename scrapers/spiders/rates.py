@@ -202,7 +202,7 @@ class RatesSpider(scrapy.Spider):
             return
         assert record.content_hash is not None  # the body is not empty
         try:
-            extraction, record.page_row = await self.extractor.read_page(
+            reading = await self.extractor.read_page(
                 response.text,
                 record.final_url or real_url,
                 country=meta.get("country"),
@@ -215,9 +215,10 @@ class RatesSpider(scrapy.Spider):
             yield record
             return
         record.ok = True
-        record.plans_found = len(extraction.plans)
-        record.warnings = list(extraction.warnings)
-        if not extraction.plans:
+        record.page_row = reading.page_row
+        record.plans_found = len(reading.plans)
+        record.warnings = list(reading.warnings)
+        if not reading.plans:
             record.warnings.append("no plans found on the page")
         record.plans = [
             PlanObservation.from_plan(
@@ -229,7 +230,7 @@ class RatesSpider(scrapy.Spider):
                 content_hash=record.content_hash,
                 registry_currency=meta.get("currency"),
             )
-            for plan in extraction.plans
+            for plan in reading.plans
         ]
         yield record
 

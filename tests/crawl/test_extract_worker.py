@@ -11,14 +11,25 @@ import hashlib
 import os
 import pickle
 import signal
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from scrapers.market.snapshots import SNAPSHOTS_DIR
-from scrapers.offload import Extractor, RemoteTraceback, WorkerDied, _failure, read_page
+from scrapers.offload import (
+    Extractor,
+    PageReading,
+    RemoteTraceback,
+    Worker,
+    WorkerDied,
+    _failure,
+    read_page,
+)
 
 FETCHED_AT = datetime(2026, 10, 7, 3, 0, tzinfo=UTC)
 PAGE_DIR = SNAPSHOTS_DIR / "2026-10-07" / "www.nexa.com" / "pricing"
@@ -34,7 +45,7 @@ def page_args(body: bytes, url: str = "https://www.nexa.com/pricing") -> dict[st
     }
 
 
-def inline(args: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+def inline(args: dict[str, Any]) -> PageReading:
     return read_page(args["html"], args["url"], args["country"], args["currency"],
                      args["evidence"])  # fmt: skip
 
@@ -64,8 +75,8 @@ def run(coroutine_fn: Callable[[Extractor], Awaitable[T]]) -> T:
 
 def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
     args = page_args(body)
-    expected_extraction, expected_row = inline(args)
-    assert expected_extraction.plans, f"{PAGE_DIR} should give plans"
+    expected = inline(args)
+    assert expected.plans, f"{PAGE_DIR} should give plans"
 
     async def read_many(extractor: Extractor) -> list[Any]:
         # Many pages in flight at once come back each to its own caller.
@@ -74,11 +85,16 @@ def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
 
     results = run(read_many)
     assert isinstance(results, list) and len(results) == 20
-    for n, (extraction, row) in enumerate(results):
-        assert extraction.to_contract() == expected_extraction.to_contract()
+    for n, reading in enumerate(results):
+        assert isinstance(reading, PageReading)
+        assert [p.to_contract() for p in reading.plans] == [
+            p.to_contract() for p in expected.plans
+        ]
+        assert reading.warnings == expected.warnings
+        row = reading.page_row
         assert row["size_bytes"] == len(body) + len(f"<!-- {n} -->")
         assert row["content_hash"] == hashlib.sha256(body + f"<!-- {n} -->".encode()).hexdigest()
-    assert results[0][1]["first_seen_at"] == expected_row["first_seen_at"]
+    assert results[0].page_row["first_seen_at"] == expected.page_row["first_seen_at"]
 
 
 def test_an_extraction_error_comes_back_with_the_workers_traceback(body: bytes) -> None:
@@ -92,10 +108,10 @@ def test_an_extraction_error_comes_back_with_the_workers_traceback(body: bytes) 
         # The worker survives its page's error and reads the next one.
         return raised.value, await extractor.read_page(**page_args(body))
 
-    error, (extraction, _row) = run(read_bad_then_good)
+    error, reading = run(read_bad_then_good)
     assert isinstance(error.__cause__, RemoteTraceback)
     assert "page_row" in str(error.__cause__)
-    assert extraction.plans
+    assert reading.plans
 
 
 def test_an_unpicklable_error_still_comes_back_by_name() -> None:
@@ -114,13 +130,37 @@ def test_a_killed_worker_fails_its_pages_and_a_new_one_takes_the_next(body: byte
         with pytest.raises(WorkerDied):
             # Either the loop has seen its pipe close, or this page's write finds it broken.
             await extractor.read_page(**page_args(body))
-        extraction, _row = await extractor.read_page(**page_args(body))
+        reading = await extractor.read_page(**page_args(body))
         [replacement] = extractor.pool
-        return first_pid, replacement.process.pid, extraction
+        return first_pid, replacement.process.pid, reading
 
-    first_pid, second_pid, extraction = run(kill_and_continue)
+    first_pid, second_pid, reading = run(kill_and_continue)
     assert second_pid != first_pid
-    assert extraction.plans
+    assert reading.plans
+
+
+def test_the_crawl_process_does_not_load_extraction_for_a_worker(tmp_path: Path) -> None:
+    """Receiving a worker's plans needs only the plan model, not lxml and the extractors."""
+    script = (
+        "import asyncio, sys\n"
+        "from scrapers.offload import Extractor, PageReading\n"
+        f"body = open({str(PAGE_DIR / 'input.html')!r}, 'rb').read()\n"
+        "async def main():\n"
+        "    extractor = Extractor(1)\n"
+        "    extractor.start()\n"
+        "    try:\n"
+        "        return await extractor.read_page(body.decode(), 'https://www.nexa.com/pricing',\n"
+        "            country='US', currency='USD', evidence=('h', body, None))\n"
+        "    finally:\n"
+        "        extractor.close()\n"
+        "reading = asyncio.run(main())\n"
+        "print(len(reading.plans), 'scrapers.extraction' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    plans, loaded = out.stdout.split()
+    assert int(plans) > 0 and loaded == "False"
 
 
 def test_closing_reaps_the_worker(body: bytes) -> None:
@@ -135,12 +175,21 @@ def test_closing_reaps_the_worker(body: bytes) -> None:
 
 
 def test_inline_extractor_starts_no_worker(body: bytes) -> None:
-    async def read_inline() -> tuple[Any, dict[str, Any]]:
+    async def read_inline() -> PageReading:
         extractor = Extractor(0)
         extractor.start()
         assert extractor.pool == []
         return await extractor.read_page(**page_args(body))
 
-    extraction, row = asyncio.run(read_inline())
-    assert extraction.plans and row["size_bytes"] == len(body)
+    reading = asyncio.run(read_inline())
+    assert reading.plans and reading.page_row["size_bytes"] == len(body)
 
+
+
+def test_a_reply_that_cannot_be_read_fails_its_page_instead_of_hanging() -> None:
+    async def settle_garbage() -> BaseException | None:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        Worker._settle(future, b"not a pickle")
+        return future.exception()
+
+    assert isinstance(asyncio.run(settle_garbage()), pickle.UnpicklingError)
