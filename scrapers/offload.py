@@ -252,9 +252,14 @@ class Worker:
 class Extractor:
     """`read_page` inline, or in `workers` worker processes once there are enough pages."""
 
+    # Workers replaced after dying before the crawl gives up on them and extracts inline: a
+    # worker that can't live (it fails to start, or every page kills it) must not fail them all.
+    MAX_WORKER_DEATHS = 3
+
     def __init__(self, workers: int) -> None:
         self.workers = max(0, workers)
         self.pool: list[Worker] = []
+        self.deaths = 0
 
     def start(self) -> None:
         """Start the workers now, so they load while the first pages download."""
@@ -281,10 +286,20 @@ class Extractor:
         except WorkerDied:
             # The pages it held fail; later ones go to a fresh worker (once per death).
             if worker in self.pool and not worker.alive:
-                logger.error("extraction worker died on %s; starting a new one", url)
-                worker.close(wait=False)
-                self.pool[self.pool.index(worker)] = Worker(worker.loop)
+                self._replace(worker, url)
             raise
+
+    def _replace(self, dead: Worker, url: str) -> None:
+        dead.close(wait=False)
+        self.pool.remove(dead)
+        self.deaths += 1
+        if self.deaths >= self.MAX_WORKER_DEATHS:
+            logger.error("extraction worker died on %s, %d workers so far; extracting inline "
+                         "from now on", url, self.deaths)
+            self.close(wait=False)
+            return
+        logger.error("extraction worker died on %s; starting a new one", url)
+        self.pool.append(Worker(dead.loop))
 
     def workers_peak_rss_mb(self) -> float | None:
         """The workers' peak memory, summed (None inline or where /proc is missing)."""

@@ -193,3 +193,20 @@ def test_a_reply_that_cannot_be_read_fails_its_page_instead_of_hanging() -> None
         return future.exception()
 
     assert isinstance(asyncio.run(settle_garbage()), pickle.UnpicklingError)
+
+
+def test_after_repeated_deaths_the_crawl_extracts_inline(body: bytes) -> None:
+    async def kill_every_worker(extractor: Extractor) -> tuple[int, list[Worker], PageReading]:
+        for _ in range(Extractor.MAX_WORKER_DEATHS):
+            [worker] = extractor.pool
+            os.kill(worker.process.pid, signal.SIGKILL)
+            await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
+            with pytest.raises(WorkerDied):
+                await extractor.read_page(**page_args(body))
+        # No fourth worker: the next page is read in this process, and read whole.
+        return extractor.deaths, list(extractor.pool), await extractor.read_page(**page_args(body))
+
+    deaths, pool, reading = run(kill_every_worker)
+    assert deaths == Extractor.MAX_WORKER_DEATHS
+    assert pool == []
+    assert reading.plans
