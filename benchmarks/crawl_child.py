@@ -155,8 +155,8 @@ def run_full(mirror: str, registry: str, db: str, concurrency: int) -> dict[str,
         # Over the timed span; the extraction worker is reaped when the spider closes.
         "cpu_s": outcome.cpu_seconds, "worker_cpu_s": outcome.child_cpu_seconds,
         "errors": outcome.errors[:5],
-        # The extraction workers' own peaks, summed (VmHWM; their ru_maxrss would count the
-        # crawl process's pages they saw while forking). 0 when extraction ran inline.
+        # The extraction workers' own peaks, summed (VmHWM, read by the spider before it closes
+        # them). 0 when extraction ran inline.
         "workers_peak_rss_mb": outcome.stats.get("ratebench/extract_workers_peak_rss_mb") or 0.0,
         **phases(dict(outcome.stats), outcome.seconds),
     }
