@@ -32,8 +32,8 @@ from benchmark.model import RatePlan
 
 logger = logging.getLogger(__name__)
 
-# A frame: its length (8 bytes, big-endian), then a pickle. Requests are the arguments of
-# read_page; replies are (True, result) or (False, (the exception extraction raised, its
+# A frame: its length (8 bytes, big-endian), then a pickle. Requests are PageToRead;
+# replies are (True, result) or (False, (the exception extraction raised, its
 # formatted traceback)).
 HEADER = struct.Struct("!Q")
 
@@ -59,18 +59,23 @@ class PageReading(NamedTuple):
     page_row: dict[str, Any]
 
 
-def read_page(
-    html: str,
-    url: str,
-    country: str | None,
-    currency: str | None,
-    evidence: tuple[str, bytes, datetime],
-) -> PageReading:
-    """Extract the page's plans and compress it (`evidence`: content hash, body, fetched at)."""
+class PageToRead(NamedTuple):
+    """One fetched page to extract: its text and URL, the registry's country and currency
+    hints, and `evidence` (content hash, raw body, fetched at) for its `pages` row."""
+
+    html: str
+    url: str
+    country: str | None
+    currency: str | None
+    evidence: tuple[str, bytes, datetime]
+
+
+def read_page(page: PageToRead) -> PageReading:
+    """Extract the page's plans and compress it for the evidence store."""
     from scrapers.extraction import extract_plans
 
-    extraction = extract_plans(html, url, country=country, currency=currency)
-    return PageReading(extraction.plans, extraction.warnings, page_row(*evidence))
+    extraction = extract_plans(page.html, page.url, country=page.country, currency=page.currency)
+    return PageReading(extraction.plans, extraction.warnings, page_row(*page.evidence))
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
@@ -85,7 +90,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
         if payload is None:
             break
         try:
-            data = pickle.dumps((True, read_page(*pickle.loads(payload))),
+            data = pickle.dumps((True, read_page(pickle.loads(payload))),
                                 protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # the crawl records it as the page's extraction failure
             data = _failure(exc)
@@ -150,10 +155,10 @@ class Worker:
         self.alive = True
         loop.add_reader(self.replies_fd, self._on_readable)
 
-    def submit(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+    def submit(self, page: PageToRead) -> asyncio.Future[Any]:
         if not self.alive:
             raise WorkerDied("the extraction worker has exited")
-        data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
         future: asyncio.Future[Any] = self.loop.create_future()
         self.waiting.append(future)
         sending = not self.unsent
@@ -267,26 +272,18 @@ class Extractor:
             loop = asyncio.get_event_loop()
             self.pool = [Worker(loop) for _ in range(self.workers)]
 
-    async def read_page(
-        self,
-        html: str,
-        url: str,
-        *,
-        country: str | None,
-        currency: str | None,
-        evidence: tuple[str, bytes, datetime],
-    ) -> PageReading:
-        """The page's plans and its compressed `pages` row (`evidence`: content hash, raw
-        body, fetched at); raises what extraction raises (the spider records it)."""
+    async def read_page(self, page: PageToRead) -> PageReading:
+        """The page read inline or by a worker; raises what extraction raises (the spider
+        records it)."""
         if not self.pool:
-            return read_page(html, url, country, currency, evidence)
+            return read_page(page)
         worker = min(self.pool, key=lambda w: len(w.waiting))
         try:
-            return await worker.submit((html, url, country, currency, evidence))
+            return await worker.submit(page)
         except WorkerDied:
             # The pages it held fail; later ones go to a fresh worker (once per death).
             if worker in self.pool and not worker.alive:
-                self._replace(worker, url)
+                self._replace(worker, page.url)
             raise
 
     def _replace(self, dead: Worker, url: str) -> None:

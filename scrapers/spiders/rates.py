@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from scrapers import browser
 from scrapers.items import FetchRecord, PlanObservation
 from scrapers.middlewares import from_mirror, to_mirror
-from scrapers.offload import Extractor
+from scrapers.offload import Extractor, PageToRead
 from scrapers.registry import DEFAULT_REGISTRY, Competitor, load_registry
 
 
@@ -202,13 +202,13 @@ class RatesSpider(scrapy.Spider):
             return
         assert record.content_hash is not None  # the body is not empty
         try:
-            reading = await self.extractor.read_page(
+            reading = await self.extractor.read_page(PageToRead(
                 response.text,
                 record.final_url or real_url,
                 country=meta.get("country"),
                 currency=meta.get("currency"),
                 evidence=(record.content_hash, body, record.fetched_at),
-            )
+            ))
         except Exception as exc:  # an extraction bug must not pass for "no plans"
             self.logger.exception("extraction failed on %s", real_url)
             record.error = f"extraction failed: {type(exc).__name__}: {exc}"

@@ -24,6 +24,7 @@ from scrapers.market.snapshots import SNAPSHOTS_DIR
 from scrapers.offload import (
     Extractor,
     PageReading,
+    PageToRead,
     RemoteTraceback,
     Worker,
     WorkerDied,
@@ -35,19 +36,9 @@ FETCHED_AT = datetime(2026, 10, 7, 3, 0, tzinfo=UTC)
 PAGE_DIR = SNAPSHOTS_DIR / "2026-10-07" / "www.nexa.com" / "pricing"
 
 
-def page_args(body: bytes, url: str = "https://www.nexa.com/pricing") -> dict[str, Any]:
-    return {
-        "html": body.decode("utf-8"),
-        "url": url,
-        "country": "US",
-        "currency": "USD",
-        "evidence": (hashlib.sha256(body).hexdigest(), body, FETCHED_AT),
-    }
-
-
-def inline(args: dict[str, Any]) -> PageReading:
-    return read_page(args["html"], args["url"], args["country"], args["currency"],
-                     args["evidence"])  # fmt: skip
+def page_of(body: bytes, url: str = "https://www.nexa.com/pricing") -> PageToRead:
+    return PageToRead(body.decode("utf-8"), url, "US", "USD",
+                      (hashlib.sha256(body).hexdigest(), body, FETCHED_AT))  # fmt: skip
 
 
 @pytest.fixture
@@ -74,14 +65,13 @@ def run(coroutine_fn: Callable[[Extractor], Awaitable[T]]) -> T:
 
 
 def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
-    args = page_args(body)
-    expected = inline(args)
+    expected = read_page(page_of(body))
     assert expected.plans, f"{PAGE_DIR} should give plans"
 
     async def read_many(extractor: Extractor) -> list[Any]:
         # Many pages in flight at once come back each to its own caller.
-        pages = [page_args(body + f"<!-- {n} -->".encode()) for n in range(20)]
-        return list(await asyncio.gather(*(extractor.read_page(**p) for p in pages)))
+        pages = [page_of(body + f"<!-- {n} -->".encode()) for n in range(20)]
+        return list(await asyncio.gather(*(extractor.read_page(p) for p in pages)))
 
     results = run(read_many)
     assert isinstance(results, list) and len(results) == 20
@@ -98,15 +88,15 @@ def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
 
 
 def test_an_extraction_error_comes_back_with_the_workers_traceback(body: bytes) -> None:
-    args = page_args(body)
+    page = page_of(body)
     # A body that is not bytes: compressing it fails inside the worker.
-    args["evidence"] = (args["evidence"][0], "not bytes", FETCHED_AT)
+    bad = page._replace(evidence=(page.evidence[0], "not bytes", FETCHED_AT))
 
     async def read_bad_then_good(extractor: Extractor) -> tuple[BaseException, Any]:
         with pytest.raises(TypeError) as raised:
-            await extractor.read_page(**args)
+            await extractor.read_page(bad)
         # The worker survives its page's error and reads the next one.
-        return raised.value, await extractor.read_page(**page_args(body))
+        return raised.value, await extractor.read_page(page_of(body))
 
     error, reading = run(read_bad_then_good)
     assert isinstance(error.__cause__, RemoteTraceback)
@@ -122,15 +112,15 @@ def test_an_unpicklable_error_still_comes_back_by_name() -> None:
 
 def test_a_killed_worker_fails_its_pages_and_a_new_one_takes_the_next(body: bytes) -> None:
     async def kill_and_continue(extractor: Extractor) -> tuple[int, int, Any]:
-        await extractor.read_page(**page_args(body))  # the worker is up and warm
+        await extractor.read_page(page_of(body))  # the worker is up and warm
         [worker] = extractor.pool
         first_pid = worker.process.pid
         os.kill(first_pid, signal.SIGKILL)
         await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
         with pytest.raises(WorkerDied):
             # Either the loop has seen its pipe close, or this page's write finds it broken.
-            await extractor.read_page(**page_args(body))
-        reading = await extractor.read_page(**page_args(body))
+            await extractor.read_page(page_of(body))
+        reading = await extractor.read_page(page_of(body))
         [replacement] = extractor.pool
         return first_pid, replacement.process.pid, reading
 
@@ -143,14 +133,14 @@ def test_the_crawl_process_does_not_load_extraction_for_a_worker(tmp_path: Path)
     """Receiving a worker's plans needs only the plan model, not lxml and the extractors."""
     script = (
         "import asyncio, sys\n"
-        "from scrapers.offload import Extractor, PageReading\n"
+        "from scrapers.offload import Extractor, PageToRead\n"
         f"body = open({str(PAGE_DIR / 'input.html')!r}, 'rb').read()\n"
         "async def main():\n"
         "    extractor = Extractor(1)\n"
         "    extractor.start()\n"
         "    try:\n"
-        "        return await extractor.read_page(body.decode(), 'https://www.nexa.com/pricing',\n"
-        "            country='US', currency='USD', evidence=('h', body, None))\n"
+        "        return await extractor.read_page(PageToRead(body.decode(),\n"
+        "            'https://www.nexa.com/pricing', 'US', 'USD', ('h', body, None)))\n"
         "    finally:\n"
         "        extractor.close()\n"
         "reading = asyncio.run(main())\n"
@@ -165,7 +155,7 @@ def test_the_crawl_process_does_not_load_extraction_for_a_worker(tmp_path: Path)
 
 def test_closing_reaps_the_worker(body: bytes) -> None:
     async def read_one(extractor: Extractor) -> Any:
-        await extractor.read_page(**page_args(body))
+        await extractor.read_page(page_of(body))
         [worker] = extractor.pool
         assert worker.peak_rss_mb() is not None
         return worker.process
@@ -179,7 +169,7 @@ def test_inline_extractor_starts_no_worker(body: bytes) -> None:
         extractor = Extractor(0)
         extractor.start()
         assert extractor.pool == []
-        return await extractor.read_page(**page_args(body))
+        return await extractor.read_page(page_of(body))
 
     reading = asyncio.run(read_inline())
     assert reading.plans and reading.page_row["size_bytes"] == len(body)
@@ -202,9 +192,9 @@ def test_after_repeated_deaths_the_crawl_extracts_inline(body: bytes) -> None:
             os.kill(worker.process.pid, signal.SIGKILL)
             await asyncio.get_running_loop().run_in_executor(None, worker.process.wait)
             with pytest.raises(WorkerDied):
-                await extractor.read_page(**page_args(body))
+                await extractor.read_page(page_of(body))
         # No fourth worker: the next page is read in this process, and read whole.
-        return extractor.deaths, list(extractor.pool), await extractor.read_page(**page_args(body))
+        return extractor.deaths, list(extractor.pool), await extractor.read_page(page_of(body))
 
     deaths, pool, reading = run(kill_every_worker)
     assert deaths == Extractor.MAX_WORKER_DEATHS
