@@ -63,6 +63,24 @@ def crawl_ruby(mirror: str, db: Path, env: dict[str, str] | None = None,
                           text=True, timeout=120, pass_fds=pass_fds)  # fmt: skip
 
 
+def ruby_schedule(tmp_path: Path, mirror: str, *, retry_times: int, download_timeout: int
+                  ) -> Path:
+    """A schedule config crawling only ruby from `mirror`, politeness delays off."""
+    config = tmp_path / "ratebench.toml"
+    config.write_text(
+        f'[schedule]\nmirror = "{mirror}"\ncompetitors = ["ruby"]\n'
+        "[schedule.crawl_settings]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n"
+        f"RETRY_TIMES = {retry_times}\nDOWNLOAD_TIMEOUT = {download_timeout}\n"
+    )
+    return config
+
+
+def run_now(db: Path, config: Path) -> list[str]:
+    """`ratebench schedule --run-now` on `db` with `config`, as argv."""
+    return [sys.executable, "-m", "ratebench", "schedule", "--run-now", "--db", str(db),
+            "--config", str(config)]  # fmt: skip
+
+
 def lock_is_free(path: Path) -> bool:
     """Whether another flock on `path` succeeds now (taken and released at once)."""
     fd = os.open(path, os.O_RDWR)
@@ -137,16 +155,10 @@ def test_manual_crawl_takes_and_releases_the_crawl_lock(mirror: str, tmp_path: P
 def test_scheduled_crawl_child_runs_under_its_parents_lock(mirror: str, tmp_path: Path) -> None:
     """`schedule --run-now` holds DB.crawl.lock and starts `ratebench crawl`: the child runs."""
     db = tmp_path / "scheduled.duckdb"
-    config = tmp_path / "ratebench.toml"
-    config.write_text(
-        f'[schedule]\nmirror = "{mirror}"\ncompetitors = ["ruby"]\n'
-        "[schedule.crawl_settings]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n"
-        "RETRY_TIMES = 1\nDOWNLOAD_TIMEOUT = 5\n"
-    )
+    config = ruby_schedule(tmp_path, mirror, retry_times=1, download_timeout=5)
     scheduler = subprocess.Popen(
-        [sys.executable, "-m", "ratebench", "schedule", "--run-now", "--db", str(db),
-         "--config", str(config)],
-        cwd=REPO, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        run_now(db, config), cwd=REPO, env=clean_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     stdout, stderr = scheduler.communicate(timeout=120)
     assert scheduler.returncode == 0, stderr[-3000:]
@@ -310,16 +322,10 @@ def test_lock_stays_held_by_the_crawl_child_when_the_scheduler_is_killed(
     log = tmp_path / "scheduler.log"
     child_pid: int | None = None
     with gated_mirror() as mirror, log.open("w") as log_file:
-        config = tmp_path / "ratebench.toml"
-        config.write_text(
-            f'[schedule]\nmirror = "{mirror.url}"\ncompetitors = ["ruby"]\n'
-            "[schedule.crawl_settings]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n"
-            "RETRY_TIMES = 0\nDOWNLOAD_TIMEOUT = 60\n"
-        )
+        config = ruby_schedule(tmp_path, mirror.url, retry_times=0, download_timeout=60)
         scheduler = subprocess.Popen(
-            [sys.executable, "-m", "ratebench", "schedule", "--run-now", "--db", str(db),
-             "--config", str(config)],
-            cwd=REPO, env=clean_env(), stdout=log_file, stderr=subprocess.STDOUT,
+            run_now(db, config), cwd=REPO, env=clean_env(), stdout=log_file,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             # The crawl child is waiting on its page, under the handed-down lock.
