@@ -7,6 +7,7 @@ in test_crawl_offload.py.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import os
 import pickle
@@ -22,6 +23,7 @@ import pytest
 
 from scrapers.market.snapshots import SNAPSHOTS_DIR
 from scrapers.offload import (
+    PIPE_BYTES,
     Extractor,
     PageReading,
     PageToRead,
@@ -200,3 +202,19 @@ def test_after_repeated_deaths_the_crawl_extracts_inline(body: bytes) -> None:
     assert deaths == Extractor.MAX_WORKER_DEATHS
     assert pool == []
     assert reading.plans
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_the_workers_pipes_hold_many_pages(body: bytes) -> None:
+    """Both pipes are widened, so pages queue in them instead of waiting on the reactor."""
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+
+    async def pipe_sizes(extractor: Extractor) -> list[int]:
+        await extractor.read_page(page_of(body))
+        [worker] = extractor.pool
+        return [fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+                for fd in (worker.requests_fd, worker.replies_fd)]  # fmt: skip
+
+    sizes = run(pipe_sizes)
+    assert all(size >= min(PIPE_BYTES, limit) for size in sizes), sizes
+    assert all(size >= 20 * len(body) for size in sizes), "fewer than 20 pages fit"
