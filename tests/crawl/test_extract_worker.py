@@ -217,4 +217,3 @@ def test_the_workers_pipes_hold_many_pages(body: bytes) -> None:
 
     sizes = run(pipe_sizes)
     assert all(size >= min(PIPE_BYTES, limit) for size in sizes), sizes
-    assert all(size >= 20 * len(body) for size in sizes), "fewer than 20 pages fit"
