@@ -119,6 +119,10 @@ def main() -> None:
     import scrapers.extraction  # noqa: F401 - load extraction before the first page arrives
 
     serve(sys.stdin.buffer, replies)
+    replies.flush()
+    # Nothing is left to clean up, and the crawl waits for this exit: skip the interpreter's
+    # teardown of every module and object (~0.15 s), as multiprocessing's workers do.
+    os._exit(0)
 
 
 def peak_rss_mb(pid: int | str = "self") -> float | None:
