@@ -120,12 +120,12 @@ class RatesSpider(scrapy.Spider):
         pages = sum(len(c.pricing_urls) for c in spider.competitors)
         if pages >= crawler.settings.getint("RATEBENCH_EXTRACT_POOL_MIN_PAGES"):
             spider.extractor = Extractor(crawler.settings.getint("RATEBENCH_EXTRACT_WORKERS"))
-        crawler.signals.connect(spider.extractor_open, signal=signals.spider_opened)
+        # The workers start loading now, not when the spider opens: opening waits for the
+        # pipelines (the run's start write), and pages that arrive before a worker is ready
+        # queue up for the rest of the crawl.
+        spider.extractor.start()
         crawler.signals.connect(spider.extractor_close, signal=signals.spider_closed)
         return spider
-
-    def extractor_open(self) -> None:
-        self.extractor.start()
 
     def extractor_close(self) -> None:
         peak = self.extractor.workers_peak_rss_mb()
