@@ -3,8 +3,7 @@
 Extraction is pure CPU (lxml, regexes), so on the reactor thread it stalls every download
 while it runs. In a worker process it runs on another core while the reactor keeps fetching;
 a thread would not help (the GIL). The worker also compresses the page for the evidence
-store, the other per-page CPU job. Small crawls stay inline: starting a worker costs about a
-second, more than it saves on a few hundred pages (see RATEBENCH_EXTRACT_POOL_MIN_PAGES).
+store, the other per-page CPU job. Small crawls stay inline (RATEBENCH_EXTRACT_POOL_MIN_PAGES).
 
 Pages go to a worker and results come back over its stdin and stdout, read and written by the
 reactor's own event loop. concurrent.futures' process pool moved them with two threads of its
