@@ -13,10 +13,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,8 +23,7 @@ from ratebench.locks import LOCK_FD_ENV, ProcessLock, crawl_lock_path, read_lock
 from ratebench.scheduler import wait_for
 from scrapers.market.server import MarketServer
 from tests.crawl.conftest import FAST, REPO, query
-
-SNAPSHOT = REPO / "scrapers" / "market" / "snapshots" / "2026-10-07"
+from tests.schedule.faultmirror import FaultMirror
 
 # Takes the crawl lock the way any holder does (an exclusive flock, its pid in the file),
 # says so, and keeps it until killed.
@@ -246,55 +243,17 @@ def test_crawl_lock_refuses_a_descriptor_that_is_not_the_held_lock(tmp_path: Pat
 # --- the scheduler killed under its crawl -------------------------------------------------------
 
 
-class GatedMirror:
-    """A loopback mirror of the first market snapshot whose pages wait for `gate` to open."""
-
-    def __init__(self) -> None:
-        self.gate = threading.Event()
-        self.asked = threading.Event()  # a page was requested (the crawl is under way)
-        mirror = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                path = self.path.split("?")[0]
-                if path.endswith("/robots.txt"):
-                    return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
-                mirror.asked.set()
-                mirror.gate.wait(timeout=120)
-                page = SNAPSHOT / path.strip("/") / "input.html"
-                if not page.is_file():
-                    return self._send(404, b"not in snapshot", "text/plain")
-                self._send(200, page.read_bytes(), "text/html; charset=utf-8")
-
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @contextmanager
-def gated_mirror() -> Iterator[GatedMirror]:
-    mirror = GatedMirror()
-    thread = threading.Thread(target=mirror.server.serve_forever, daemon=True)
-    thread.start()
+def gated_mirror() -> Iterator[FaultMirror]:
+    """The first market snapshot on loopback, every page held until the test opens `gate`."""
+    mirror = FaultMirror()
+    mirror.mode = "gated"
+    mirror.start()
     try:
         yield mirror
     finally:
         mirror.gate.set()
-        mirror.server.shutdown()
-        mirror.server.server_close()
+        mirror.stop()
 
 
 def parent_pid(pid: int) -> int | None:

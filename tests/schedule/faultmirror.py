@@ -3,7 +3,9 @@
 Modes (set `mirror.mode`, per host with `mirror.host_modes[host]`): "ok"; "status:503" or
 "status:429" (every answer that status, as an overloaded site does); "slow:SECONDS" (sleep before
 answering, to trip the crawl's download timeout); "thin" (the page without its pricing, so a
-competitor's plans drop). `mirror.stop()` takes it down: connections are refused.
+competitor's plans drop); "gated" (set `mirror.asked` and hold every page until `mirror.gate` is
+set, so a crawl stays under way as long as a test needs). `mirror.stop()` takes it down:
+connections are refused.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class FaultMirror:
         self.mode = "ok"
         self.host_modes: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
+        self.gate = threading.Event()
+        self.asked = threading.Event()  # a page was requested (a crawl is under way)
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +48,9 @@ class FaultMirror:
                     return self._send(int(mode.split(":")[1]), b"busy", "text/plain")
                 if mode.startswith("slow:"):
                     time.sleep(float(mode.split(":")[1]))
+                if mode == "gated":
+                    mirror.asked.set()
+                    mirror.gate.wait(timeout=120)
                 page = mirror.root / host / rest.strip("/") / "input.html"
                 if not page.is_file():
                     return self._send(404, b"not in snapshot", "text/plain")
