@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
+from pathlib import Path
 
 from benchmark.evidence import page_row
 
@@ -32,3 +33,24 @@ def test_equal_bodies_compress_to_equal_bytes() -> None:
 def test_an_empty_body_still_round_trips() -> None:
     row = page_row("empty", b"", SEEN)
     assert gzip.decompress(row["body_gzip"]) == b"" and row["size_bytes"] == 0
+
+
+def test_stored_bodies_are_not_compressed_again(tmp_path: Path) -> None:
+    # gzip does not compress further; DuckDB's attempt only slowed every crawl's checkpoint.
+    import duckdb
+
+    from benchmark.store import init_db
+
+    rows = [page_row(f"hash-{i}", BODY + str(i).encode(), SEEN) for i in range(50)]
+    with duckdb.connect(str(tmp_path / "store.duckdb")) as con:
+        init_db(con)
+        con.executemany("INSERT INTO pages VALUES (?, ?, ?, ?)",
+                        [[r["content_hash"], r["body_gzip"], r["size_bytes"], r["first_seen_at"]]
+                         for r in rows])
+        con.execute("CHECKPOINT")
+        methods = {m for (m,) in con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('pages') "
+            "WHERE column_name = 'body_gzip' AND segment_type = 'BLOB'").fetchall()}
+        stored = con.execute("SELECT body_gzip FROM pages WHERE content_hash = 'hash-7'").fetchone()
+    assert methods == {"Uncompressed"}
+    assert stored is not None and gzip.decompress(stored[0]) == BODY + b"7"
