@@ -1,10 +1,14 @@
-"""Every write a crawl makes, through Arrow tables, in as few short transactions as possible.
+"""Every write a crawl makes, through DuckDB's appender, in as few short transactions as possible.
 
 A crawl writes twice: a short write when it starts (its `running` row, the competitors from
 the registry, earlier runs left `running` marked failed) and one transaction at the end with
 all of its pages, fetches, observations and rejects plus its final status. A crawl killed in
 between leaves no partial batch, only a `running` row that the next start marks failed.
 The file is opened only for the write (benchmark.store retries while a reader holds it).
+
+Rows reach their tables through temporary staging tables (crawl/staging.sql) filled by the
+appender, then the crawl/*.sql statements. Not through Arrow: pyarrow loads pandas on its
+first table, ~0.3 s at every crawl's start, and the crawl process has no other use for either.
 """
 
 from __future__ import annotations
@@ -17,92 +21,41 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import pyarrow as pa
+import duckdb
 
 from benchmark.sqlfiles import load_sql
 from benchmark.store import connection, init_db
 
-MONEY = pa.decimal128(14, 4)
-TS = pa.timestamp("us", tz="UTC")
-STRINGS = pa.list_(pa.string())
 FOUR_PLACES = Decimal("0.0001")
 
-COMPETITORS_SCHEMA = pa.schema(
-    [
-        ("competitor_id", pa.string()),
-        ("name", pa.string()),
-        ("website", pa.string()),
-        ("country", pa.string()),
-        ("currency", pa.string()),
-        ("delivery", pa.string()),
-        ("service_type", pa.string()),
-        ("verticals", STRINGS),
-        ("pricing_urls", STRINGS),
-        ("billing_increment_seconds", pa.int32()),
-        ("billing_notes", pa.string()),
-        ("render", pa.string()),
-        ("updated_at", TS),
-    ]
+# The keys each kind of row is read by: the staging tables' columns (crawl/staging.sql).
+COMPETITOR_COLUMNS = (
+    "competitor_id", "name", "website", "country", "currency", "delivery", "service_type",
+    "verticals", "pricing_urls", "billing_increment_seconds", "billing_notes", "render",
+    "updated_at",
 )
-PAGES_SCHEMA = pa.schema(
-    [
-        ("content_hash", pa.string()),
-        ("body_gzip", pa.binary()),
-        ("size_bytes", pa.int32()),
-        ("first_seen_at", TS),
-    ]
+PAGE_COLUMNS = ("content_hash", "body_gzip", "size_bytes", "first_seen_at")
+FETCH_COLUMNS = (
+    "run_id", "competitor_id", "url", "final_url", "status", "fetched_at", "content_hash", "ok",
+    "error", "plans_found", "warnings", "skipped",
 )
-FETCHES_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("competitor_id", pa.string()),
-        ("url", pa.string()),
-        ("final_url", pa.string()),
-        ("status", pa.int32()),
-        ("fetched_at", TS),
-        ("content_hash", pa.string()),
-        ("ok", pa.bool_()),
-        ("error", pa.string()),
-        ("plans_found", pa.int32()),
-        ("warnings", STRINGS),
-        ("skipped", pa.bool_()),
-    ]
+OBSERVATION_COLUMNS = (
+    "run_id", "competitor_id", "url", "final_url", "fetched_at", "content_hash", "plan_name",
+    "price", "currency", "unit", "included_minutes", "included_calls", "overage_per_minute",
+    "overage_per_call", "setup_fee", "billing_increment_seconds", "annual_price_per_month",
+    "evidence",
 )
-OBSERVATIONS_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("competitor_id", pa.string()),
-        ("url", pa.string()),
-        ("final_url", pa.string()),
-        ("fetched_at", TS),
-        ("content_hash", pa.string()),
-        ("plan_name", pa.string()),
-        ("price", MONEY),
-        ("currency", pa.string()),
-        ("unit", pa.string()),
-        ("included_minutes", pa.int32()),
-        ("included_calls", pa.int32()),
-        ("overage_per_minute", MONEY),
-        ("overage_per_call", MONEY),
-        ("setup_fee", MONEY),
-        ("billing_increment_seconds", pa.int32()),
-        ("annual_price_per_month", MONEY),
-        ("evidence", pa.string()),
-    ]
+REJECT_COLUMNS = (
+    "run_id", "competitor_id", "url", "fetched_at", "content_hash", "plan_name", "reason", "plan",
 )
-REJECTS_SCHEMA = pa.schema(
-    [
-        ("run_id", pa.string()),
-        ("competitor_id", pa.string()),
-        ("url", pa.string()),
-        ("fetched_at", TS),
-        ("content_hash", pa.string()),
-        ("plan_name", pa.string()),
-        ("reason", pa.string()),
-        ("plan", pa.string()),
-    ]
+# DECIMAL(14, 4) columns: quantized here, so that no amount is rounded by a cast on the way.
+MONEY_COLUMNS = frozenset(
+    {"price", "overage_per_minute", "overage_per_call", "setup_fee", "annual_price_per_month"}
 )
-MONEY_COLUMNS = {f.name for f in OBSERVATIONS_SCHEMA if f.type == MONEY}
+
+
+class StagingError(ValueError):
+    """Rows that could not be staged for a write (a value of the wrong type or out of range)."""
 
 
 @dataclass
@@ -154,15 +107,35 @@ def to_json(value: Any) -> str:
 def _money(value: Any) -> Decimal | None:
     if value is None:
         return None
-    return Decimal(str(value)).quantize(FOUR_PLACES)
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))  # through its text: a float's binary noise stays out
+    return value.quantize(FOUR_PLACES)
 
 
-def _table(rows: Sequence[Mapping[str, Any]], schema: pa.Schema) -> pa.Table:
-    columns = {name: [row.get(name) for row in rows] for name in schema.names}
-    for name in MONEY_COLUMNS & set(columns):
-        if schema.field(name).type == MONEY:
-            columns[name] = [_money(v) for v in columns[name]]
-    return pa.Table.from_pydict(columns, schema=schema)
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    fixed: Mapping[str, Any] | None = None,
+) -> None:
+    """Append `rows` (read by column name; `fixed` gives a value for every row) to the staging
+    table `table` through DuckDB's appender."""
+    fixed = fixed or {}
+    money = [i for i, name in enumerate(columns) if name in MONEY_COLUMNS]
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        out = [fixed[name] if name in fixed else row.get(name) for name in columns]
+        for i in money:
+            out[i] = _money(out[i])
+        return out
+
+    try:
+        appender = con.appender(table, columns=list(columns))
+        appender.append_rows(map(values, rows))
+        appender.flush()
+    except (duckdb.Error, ArithmeticError, ValueError, TypeError) as exc:
+        raise StagingError(f"could not stage rows for {table}: {exc}") from exc
 
 
 def start_run(
@@ -177,9 +150,9 @@ def start_run(
 ) -> list[str]:
     """Record a run as `running`, refresh competitors, fail runs left running; returns those."""
     now = datetime.now(UTC)
-    staged = _table([{**c, "updated_at": now} for c in competitors], COMPETITORS_SCHEMA)
     with connection(db) as con:
         init_db(con)
+        con.execute(load_sql("crawl/staging"))
         con.begin()
         interrupted = [
             row[0]
@@ -192,9 +165,9 @@ def start_run(
             "finished_at = coalesce(finished_at, ?) WHERE status = 'running' AND run_id <> ?",
             [now, run_id],
         )
-        con.register("staged_competitors", staged)
+        _stage(con, "staged_competitors", COMPETITOR_COLUMNS, competitors,
+               fixed={"updated_at": now})
         con.execute(load_sql("crawl/upsert_competitors"))
-        con.unregister("staged_competitors")
         con.execute(
             load_sql("crawl/start_run"),
             {
@@ -211,27 +184,20 @@ def start_run(
 
 def write_run(db: str | os.PathLike[str] | None, batch: RunBatch) -> None:
     """Store a finished run in one transaction; writing the same run again replaces it."""
-    staged = {
-        "staged_pages": _table(batch.pages, PAGES_SCHEMA),
-        "staged_fetches": _table(
-            [{**f, "run_id": batch.run_id} for f in batch.fetches], FETCHES_SCHEMA
-        ),
-        "staged_observations": _table(
-            [{**o, "run_id": batch.run_id} for o in batch.observations], OBSERVATIONS_SCHEMA
-        ),
-        "staged_rejects": _table(
-            [{**r, "run_id": batch.run_id} for r in batch.rejects], REJECTS_SCHEMA
-        ),
-    }
+    run = {"run_id": batch.run_id}
     with connection(db) as con:
         init_db(con)
+        con.execute(load_sql("crawl/staging"))
         con.begin()
         try:
             for table in ("fetches", "observations", "rejects"):
                 # Re-running a run id replaces its rows instead of duplicating them.
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", [batch.run_id])  # noqa: S608
-            for name, table in staged.items():
-                con.register(name, table)
+            _stage(con, "staged_pages", PAGE_COLUMNS, batch.pages)
+            _stage(con, "staged_fetches", FETCH_COLUMNS, batch.fetches, fixed=run)
+            _stage(con, "staged_observations", OBSERVATION_COLUMNS, batch.observations,
+                   fixed=run)
+            _stage(con, "staged_rejects", REJECT_COLUMNS, batch.rejects, fixed=run)
             for name in ("pages", "fetches", "observations", "rejects"):
                 con.execute(load_sql(f"crawl/insert_{name}"))
             con.execute(
@@ -256,9 +222,6 @@ def write_run(db: str | os.PathLike[str] | None, batch: RunBatch) -> None:
         except BaseException:
             con.rollback()
             raise
-        finally:
-            for name in staged:
-                con.unregister(name)
 
 
 def finalize_run(

@@ -18,7 +18,7 @@ FULL_ROWS = 1_000_000
 QUICK_ROWS = 2_000
 ROW_BY_ROW_SAMPLE = 5_000
 QUICK_SAMPLE = 200
-COLUMNS = writer.OBSERVATIONS_SCHEMA.names
+COLUMNS = writer.OBSERVATION_COLUMNS
 
 
 def observations(count: int, run_id: str) -> list[dict[str, Any]]:
@@ -63,7 +63,7 @@ def _fresh(path: Path, run_id: str) -> None:
 
 
 def through_writer(path: Path, rows: list[dict[str, Any]], run_id: str) -> float:
-    """Seconds for write_run to store `rows` (Arrow staging, one transaction)."""
+    """Seconds for write_run to store `rows` (appender staging, one transaction)."""
     batch = writer.RunBatch(run_id=run_id, finished_at=datetime.now(UTC), status="ok",
                             finish_reason="finished", observations=rows)
     seconds, _ = timed(lambda: writer.write_run(path, batch))
