@@ -745,7 +745,10 @@ def band_history(
             # FX converts on the instant's own calendar date, as FxTable.convert does.
             "fx_day": pa.array([i.date() for i in distinct], pa.date32()),
         }))
-        fetches = cur.sql(load_sql("marts/latest_fetches_history")).to_arrow_table()
+        # Only the segment's competitors: reading and pricing the others' history (the most
+        # of a mixed market) only to filter them out took most of a Market view's render.
+        fetches = cur.sql(compose("marts/latest_fetches_history", "marts/segment_competitors"),
+                          params=segment.params()).to_arrow_table()
         cur.register("latest_fetches", fetches)
         stamps = [t for t in fetches.column("fetched_at").to_pylist() if t is not None]
         # An observation carries its fetch's time; a day's slack costs nothing and is safe.

@@ -16,6 +16,7 @@ import pytest
 from benchmark.config import Costs, Profile, load_costs, profile_from_dict
 from benchmark.fx import FxTable
 from benchmark.market import (
+    Segment,
     as_instant,
     band_history,
     competitor_prices,
@@ -175,16 +176,22 @@ def test_prices_read_the_mart_only_while_fresh(rebuilt_db: Path, tmp_path: Path)
         con.close()
 
 
+@pytest.mark.parametrize("segment_of", ["profile", "service type", "whole market"])
 def test_band_history_in_one_pass_equals_one_band_per_date(
-    market_con: duckdb.DuckDBPyConnection,
+    market_con: duckdb.DuckDBPyConnection, segment_of: str
 ) -> None:
     profile = make_profile(PROFILES["lognormal 150 s"])
+    # band_history reads and prices only the segment's competitors; profile_band prices them all.
+    segment = {"profile": None, "service type": Segment(profile.service_type),
+               "whole market": Segment()}[segment_of]
+    everyone = competitor_prices(market_con, profile)
+    assert any(p.service_type != profile.service_type for p in everyone)  # some to leave out
     dates = ["2026-08-01", "2026-09-10", "2026-09-20", "2026-10-05", "2026-12-01", "2026-09-10"]
-    history = band_history(market_con, profile, None, dates)
+    history = band_history(market_con, profile, segment, dates)
     assert len(history) == len(dates)
     assert sum(b.n_priced for b in history) > 0
     for day, band in zip(dates, history, strict=True):
-        single = profile_band(market_con, profile, None, day)
+        single = profile_band(market_con, profile, segment, day)
         assert band.to_json() == single.to_json(), day
         assert [c.to_json() for c in band.competitors] == [
             c.to_json() for c in single.competitors], day

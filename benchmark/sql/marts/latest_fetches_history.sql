@@ -1,10 +1,12 @@
--- For every instant in `band_dates` (as_of_key, with its FX day fx_day) and every registry URL: its latest good,
--- non-empty fetch at or before that instant (one ASOF join). marts/latest_plans_history reads
--- the plans of these fetches.
+-- For every instant in `band_dates` (as_of_key, with its FX day fx_day) and every registry URL
+-- of a competitor in `segment_competitors` (marts/segment_competitors: only they can be in the
+-- band): its latest good, non-empty fetch at or before that instant (one ASOF join).
+-- marts/latest_plans_history reads the plans of these fetches.
 WITH good_fetches AS (
     SELECT f.run_id, f.competitor_id, f.url, f.fetched_at, f.plans_found
     FROM fetches AS f
     JOIN crawl_runs AS r ON r.run_id = f.run_id
+    SEMI JOIN segment_competitors AS s ON s.competitor_id = f.competitor_id
     WHERE f.ok
       AND r.status IN ('ok', 'degraded')
       AND NOT (r.status = 'degraded'
