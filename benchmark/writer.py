@@ -28,7 +28,7 @@ from benchmark.store import connection, init_db
 
 FOUR_PLACES = Decimal("0.0001")
 
-# The keys each kind of row is read by: the staging tables' columns (crawl/staging.sql).
+# The keys each kind of row is read by: the columns of its table (schema.sql) a crawl fills.
 COMPETITOR_COLUMNS = (
     "competitor_id", "name", "website", "country", "currency", "delivery", "service_type",
     "verticals", "pricing_urls", "billing_increment_seconds", "billing_notes", "render",
