@@ -525,9 +525,10 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
     # increments"), it holds for every plan billed by talk time. A setup fee stated inside one
     # plan's own text ("$500 one-time setup per seat") is that plan's; in fine print, everyone's.
     own = {text for block, _ in kept for text in (*block.lines, *block.evidence)}
-    fine_print = [line for line in page_lines if line not in own]
-    page_increment = ratetext.page_increment_seconds(page_lines)
-    page_setup = _page_setup(fine_print, page_lines, currency)
+    page_words = ratetext.LineWords(page_lines)  # the page searched once for all three readings
+    fine_print = page_words.subset([i for i, line in enumerate(page_lines) if line not in own])
+    page_increment = ratetext.page_increment_seconds(page_words)
+    page_setup = _page_setup(fine_print, page_words, currency)
     plans: list[RatePlan] = []
     seen: set[tuple] = set()
     for block, rate in kept:
@@ -566,7 +567,7 @@ def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
         rate.included_calls = value
 
 
-def _page_setup(fine_print: list[str], page_lines: list[str], currency: str):
+def _page_setup(fine_print: ratetext.LineWords, page_lines: ratetext.LineWords, currency: str):
     """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup").
 
     An amount counts only in the page's fine print; "No setup fees" anywhere is a page-wide claim.

@@ -206,7 +206,7 @@ def find_money(text: str, default_currency: str = "USD") -> list[Money]:
 @_memo_short
 def _money_in(text: str, default_currency: str) -> tuple[Money, ...]:
     # Every amount has a digit: most texts (the lines of a page) have none, so no scan.
-    if not _DIGIT_RE.search(text):
+    if not has_digit(text):
         return ()
     found: list[Money] = []
     for m in _MONEY_RE.finditer(text):
@@ -442,13 +442,17 @@ def _line_money(line: str, default_currency: str) -> tuple[Money, ...]:
     return tuple(sorted([*found, *free], key=lambda money: money.start))
 
 
-def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[Decimal]:
+def setup_amounts(
+    lines: Sequence[str] | LineWords, default_currency: str = "USD"
+) -> set[Decimal]:
     """Setup fees stated anywhere in many lines; only lines beside a setup word are classified.
 
     A setup amount needs a setup word on its own line or a neighbour (the context `mentions`
     reads), so a whole page is not classified amount by amount.
     """
-    hits = [i for i in lines_with_any(lines, _SETUP_WORDS) if _SETUP_RE.search(lines[i])]
+    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    lines = words.lines
+    hits = [i for i in words.lines_with_any(_SETUP_WORDS) if _SETUP_RE.search(lines[i])]
     wanted = sorted({j for i in hits for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
     amounts: set[Decimal] = set()
     for j in wanted:
@@ -461,6 +465,25 @@ def setup_amounts(lines: Sequence[str], default_currency: str = "USD") -> set[De
 
 _PLUS_RE = re.compile(r"(?:\bplus|\+|\band)\s*$", re.IGNORECASE)
 _DIGIT_RE = re.compile(r"\d")
+_ASCII_DIGITS = "0123456789"
+
+
+def has_digit(text: str) -> bool:
+    """True when `text` holds a digit (what `\\d` matches, Unicode digits included)."""
+    if text.isascii():
+        # Ten substring searches (memchr) cost a tenth of the regex's test of each character.
+        return any(digit in text for digit in _ASCII_DIGITS)
+    return _DIGIT_RE.search(text) is not None
+
+
+def ascii_lacks_all(text: str, words: Sequence[str]) -> bool:
+    """True when `text` is ASCII and holds none of `words` (lower case) in any case: then no
+    case-insensitive pattern that needs one of them can match. Never true for other text, where
+    re.IGNORECASE matches letters lower() does not give ("ſ" for "s", "K" for "k")."""
+    if not text.isascii():
+        return False
+    lowered = text.lower()
+    return not any(word in lowered for word in words)
 # "Free" written where an amount goes ("Hobby — free: 20 calls a month"), read as 0.
 _FREE_VALUE_RE = re.compile(r"(?:[—–|:]|\s-)\s*(free)\b(?=\s*(?:[:,;.]|$))", re.IGNORECASE)
 PAYG_RE = re.compile(
@@ -552,6 +575,10 @@ def included(text: str) -> tuple[int | None, int | None]:
     """(minutes, calls) a text says are included per month ("includes 100 minutes")."""
     minutes: int | None = None
     calls: int | None = None
+    # Every pattern below needs "minutes", "mins" or "calls", and all but the first a number:
+    # most texts are ruled out by substring tests instead of three case-insensitive scans.
+    if ascii_lacks_all(text, ("min", "calls")):
+        return None, None
     zero = _ZERO_INCLUDED_RE.search(text)
     if zero:
         what = next(g for g in zero.groups() if g).lower()
@@ -559,6 +586,8 @@ def included(text: str) -> tuple[int | None, int | None]:
             minutes = 0
         else:
             calls = 0
+    if not has_digit(text):  # the quantities below are numbers
+        return minutes, calls
     for m in _INCLUDED_RE.finditer(text):
         head = text[max(0, m.start() - 25) : m.start()]
         if _ESTIMATE_RE.search(head) or _NOT_INCLUDED_BEFORE_RE.search(head):
@@ -605,23 +634,61 @@ def _has_any(lowered: str, words: Sequence[str]) -> bool:
     return any(word in lowered for word in words)
 
 
-def lines_with_any(lines: Sequence[str], words: Sequence[str]) -> list[int]:
-    """Indexes, in order, of the lines whose lower-cased text holds one of `words`.
+class LineWords:
+    """Which of a page's lines hold which words, in any case: each word searched for once.
 
-    One substring search per word over the whole page, not one per word and line: a page has
-    dozens of lines and a literal gate has up to fifteen words.
+    A page's lines are asked about several sets of words (setup, no setup, increments), and one
+    substring search per word over the whole lower-cased page beats one per word and line.
     """
-    lowered = [line.lower() for line in lines]
-    starts = list(accumulate((len(line) + 1 for line in lowered), initial=0))
-    text = "\n".join(lowered)  # no word holds a newline, so a hit lies inside one line
-    hits: set[int] = set()
-    for word in words:
-        at = text.find(word)
-        while at >= 0:
-            line = bisect_right(starts, at) - 1
-            hits.add(line)
-            at = text.find(word, starts[line + 1])
-    return sorted(hits)
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        lowered = [line.lower() for line in lines]
+        self._starts = list(accumulate((len(line) + 1 for line in lowered), initial=0))
+        self._text = "\n".join(lowered)  # no word holds a newline, so a hit lies inside one line
+        self._hits: dict[str, set[int]] = {}
+
+    def _lines_with(self, word: str) -> set[int]:
+        hits = self._hits.get(word)
+        if hits is None:
+            hits = self._hits[word] = set()
+            text, starts = self._text, self._starts
+            at = text.find(word)
+            while at >= 0:
+                line = bisect_right(starts, at) - 1
+                hits.add(line)
+                at = text.find(word, starts[line + 1])
+        return hits
+
+    def lines_with_any(self, words: Sequence[str]) -> list[int]:
+        """Indexes, in order, of the lines whose lower-cased text holds one of `words`."""
+        return sorted(set().union(*(self._lines_with(word) for word in words)))
+
+    def subset(self, keep: Sequence[int]) -> LineWords:
+        """The same answers for the lines at `keep` (in order), renumbered, without new searches."""
+        return _LineWordsSubset(self, keep)
+
+
+class _LineWordsSubset(LineWords):
+    def __init__(self, whole: LineWords, keep: Sequence[int]) -> None:
+        self.lines = [whole.lines[i] for i in keep]
+        self._whole = whole
+        self._position = {index: position for position, index in enumerate(keep)}
+        self._hits = {}
+
+    def _lines_with(self, word: str) -> set[int]:
+        hits = self._hits.get(word)
+        if hits is None:
+            position = self._position
+            hits = self._hits[word] = {
+                position[i] for i in self._whole._lines_with(word) if i in position
+            }
+        return hits
+
+
+def lines_with_any(lines: Sequence[str], words: Sequence[str]) -> list[int]:
+    """Indexes, in order, of the lines whose lower-cased text holds one of `words`."""
+    return LineWords(lines).lines_with_any(words)
 
 
 # Every literal a billing-increment pattern cannot match without.
@@ -632,20 +699,22 @@ _ANY_INCREMENT_WORDS = tuple(
 )
 
 
-def page_increment_seconds(lines: Sequence[str]) -> int | None:
+def page_increment_seconds(lines: Sequence[str] | LineWords) -> int | None:
     """`increment_seconds` of a page's lines joined with " | ", reading only the lines that matter.
 
     No increment pattern matches across " | ", so the lines without any of their literals can
     be left out: the first match is the same, and a long page is not scanned line by line.
     """
-    wanted = lines_with_any(lines, _ANY_INCREMENT_WORDS)
-    return increment_seconds(" | ".join(lines[i] for i in wanted))
+    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    wanted = words.lines_with_any(_ANY_INCREMENT_WORDS)
+    return increment_seconds(" | ".join(words.lines[i] for i in wanted))
 
 
-def page_says_no_setup(lines: Sequence[str]) -> bool:
+def page_says_no_setup(lines: Sequence[str] | LineWords) -> bool:
     """`says_no_setup` of a page's lines joined with " | ", reading only the lines that matter."""
-    wanted = lines_with_any(lines, _NO_SETUP_WORDS)  # as above: no match crosses " | "
-    return says_no_setup(" | ".join(lines[i] for i in wanted))
+    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    wanted = words.lines_with_any(_NO_SETUP_WORDS)  # as above: no match crosses " | "
+    return says_no_setup(" | ".join(words.lines[i] for i in wanted))
 
 
 def increment_seconds(text: str) -> int | None:

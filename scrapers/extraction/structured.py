@@ -27,18 +27,18 @@ _UNIT_CODES = {
     "SEAT": "seat_month",
 }
 # extruct's RDFa reader takes seconds on big pages: run each syntax only where it can appear.
+# Matched on the page's UTF-8 bytes with ASCII letters lower-cased: the attributes extruct reads
+# are ASCII, and HTML folds the case of ASCII letters only.
 _MARKERS = {
-    "json-ld": re.compile(r"application/ld\+json", re.IGNORECASE),
-    "microdata": re.compile(r"\bitemscope\b|\bitemprop=", re.IGNORECASE),
-    "rdfa": re.compile(r"\b(?:typeof|vocab)=", re.IGNORECASE),
+    "json-ld": re.compile(rb"application/ld\+json"),
+    "microdata": re.compile(rb"\bitemscope\b|\bitemprop="),
+    "rdfa": re.compile(rb"\b(?:typeof|vocab)="),
 }
-# The same markers, case-sensitive, for lower-cased ASCII text (see `_has_marker`).
-_LOWER_MARKERS = {name: re.compile(marker.pattern) for name, marker in _MARKERS.items()}
-# What each marker cannot match without (lower case).
+# What each marker cannot match without: a substring test rules most pages out at once.
 _MARKER_WORDS = {
-    "json-ld": ("application/ld+json",),
-    "microdata": ("itemscope", "itemprop="),
-    "rdfa": ("typeof=", "vocab="),
+    "json-ld": (b"application/ld+json",),
+    "microdata": (b"itemscope", b"itemprop="),
+    "rdfa": (b"typeof=", b"vocab="),
 }
 MAX_STRUCTURED_CHARS = 2_000_000
 _OFFER_TYPES = {"Offer", "AggregateOffer"}
@@ -193,15 +193,16 @@ def _offer_plan(offer: dict[str, Any], parent: str | None, currency: str) -> Rat
     )
 
 
-def _has_marker(name: str, head: str, lowered: str) -> bool:
-    """True when the page holds the syntax's marker (case-insensitive).
-
-    Lower-casing ASCII text is exact, so there the case-sensitive marker on the lowered text
-    finds what the case-insensitive one finds on the page, and scans it many times faster.
-    """
-    if head.isascii():
-        return bool(_LOWER_MARKERS[name].search(lowered))
-    return bool(_MARKERS[name].search(head))
+def syntaxes_in(html: str) -> list[str]:
+    """The structured-data syntaxes whose markers the page holds (ASCII case-insensitively)."""
+    # Bytes, not str: lower-casing them touches ASCII letters only, and a page with one
+    # non-ASCII character is a wide str whose lower() and searches cost several times more.
+    lowered = html.encode("utf-8", "surrogatepass").lower()
+    return [
+        name
+        for name, marker in _MARKERS.items()
+        if any(word in lowered for word in _MARKER_WORDS[name]) and marker.search(lowered)
+    ]
 
 
 def extract_structured(
@@ -209,14 +210,7 @@ def extract_structured(
 ) -> tuple[list[RatePlan], list[str]]:
     """Plans from schema.org offers; a page without them gives no plans and no warning."""
     head = html[:MAX_STRUCTURED_CHARS]
-    # A marker regex scans the whole page case-insensitively (~0.4 ms each); most pages lack
-    # even the marker's literal, which a plain substring test on lowered text rules out first.
-    lowered = head.lower()
-    syntaxes = [
-        name
-        for name in _MARKERS
-        if any(word in lowered for word in _MARKER_WORDS[name]) and _has_marker(name, head, lowered)
-    ]
+    syntaxes = syntaxes_in(head)
     if not syntaxes:
         return [], []
     try:
