@@ -49,7 +49,10 @@ _CELL_TAGS = frozenset("span div a strong b em small label i font".split())
 
 @dataclass(slots=True)
 class Block:
-    """A candidate plan: its name, its lines (text to read, verbatim text for evidence)."""
+    """A candidate plan: its name, its lines (text to read, verbatim text for evidence).
+
+    Lines hold squeezed whitespace (single spaces, none at the ends), as the page's lines do.
+    """
 
     name: str | None
     lines: list[str]
@@ -489,7 +492,7 @@ def _plans(blocks: Iterable[Block], currency: str, page_lines: list[str]) -> lis
     monthly: list[tuple[Block, ratetext.Rate]] = []
     annual_only: list[tuple[Block, ratetext.Rate]] = []
     for block in blocks:
-        rate = ratetext.read_rate(block.lines, currency)
+        rate = ratetext.read_squeezed_rate(block.lines, currency)
         if rate.unit is None:
             continue
         if block.annual and rate.unit == "month" and rate.price is not None:

@@ -39,14 +39,26 @@ def _memo_short(fn: _F) -> _F:
     """
     cached = lru_cache(maxsize=4096)(fn)
     _MEMOS.append(cached)
+    limit = _MEMO_CHARS
+    # One wrapper per arity, not `*args`: they run ~100 times a page.
+    arity = fn.__code__.co_argcount
+    call: Callable[..., Any]
+    if arity == 1:
 
-    @wraps(fn)
-    def call(*args: str) -> Any:
-        if sum(map(len, args)) > _MEMO_CHARS:
-            return fn(*args)
-        return cached(*args)
+        def call(text: str) -> Any:
+            return cached(text) if len(text) <= limit else fn(text)
 
-    return cast(_F, call)
+    elif arity == 2:
+
+        def call(first: str, second: str) -> Any:
+            return cached(first, second) if len(first) + len(second) <= limit else fn(first, second)
+
+    else:
+
+        def call(*args: str) -> Any:
+            return cached(*args) if sum(map(len, args)) <= limit else fn(*args)
+
+    return cast(_F, wraps(fn)(call))
 
 
 def clear_memos() -> None:
@@ -801,7 +813,12 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
     """Read one plan's (or one sentence's) rate text into contract fields."""
     if isinstance(lines, str):
         lines = [lines]
-    lines = [" ".join(line.split()) for line in lines]
+    return read_squeezed_rate([" ".join(line.split()) for line in lines], default_currency)
+
+
+def read_squeezed_rate(lines: Sequence[str], default_currency: str = "USD") -> Rate:
+    """`read_rate` of lines whose whitespace is already squeezed (single spaces, none at the
+    ends), as the generic layer's lines are: squeezing them again costs more than reading them."""
     text = " | ".join(lines)
     rate = Rate()
     found = mentions(lines, default_currency)
@@ -885,11 +902,14 @@ def read_rate(lines: str | Sequence[str], default_currency: str = "USD") -> Rate
     if "call" in on_top and rate.included_calls is None:
         rate.included_calls = 0
     rate.billing_increment_seconds = increment_seconds(text)
-    # A quote may sit under a row label ("Monthly*: Call for a quote").
-    quotes = [line for line in lines if is_quote(line) or is_quote(line.split(": ", 1)[-1])]
-    if rate.price is None and rate.unit is None and quotes:
-        rate.unit = "quote"
-        rate.evidence = quotes[0]
+    if rate.price is None and rate.unit is None:
+        # A quote may sit under a row label ("Monthly*: Call for a quote").
+        quote = next(
+            (line for line in lines if is_quote(line) or is_quote(line.split(": ", 1)[-1])), None
+        )
+        if quote is not None:
+            rate.unit = "quote"
+            rate.evidence = quote
     return rate
 
 
