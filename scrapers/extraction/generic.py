@@ -15,7 +15,7 @@ import lxml.etree as etree
 
 from benchmark.model import RatePlan
 from scrapers.extraction import ratetext
-from scrapers.extraction.document import HEADING_TAGS, Document, attr_text
+from scrapers.extraction.document import HEADING_TAGS, Document, Line, attr_text
 
 MAX_ANCHORS = 400  # a pricing page has dozens; past this the page is noise or an attack
 WINDOW_BEFORE = 8  # lines of a large block read around its price
@@ -131,20 +131,17 @@ def _div_grids(
     """Tables built of divs: siblings with the same number (>= 3) of cells, two or more priced."""
     assert doc.root is not None
     grids = []
+    # Every child is an element (load_document removed comments and the like), so len()
+    # counts an element's children without a list of them: most elements are ruled out so.
     for el in doc.root.iter("div", "section", "ul", "ol"):
-        rows = [c for c in el if isinstance(c.tag, str)]
-        if len(rows) < 2 or any(doc.contains(t, el) for t in taken):
+        if len(el) < 2:
             continue
-        widths = [len([x for x in r if isinstance(x.tag, str)]) for r in rows]
-        if min(widths) < 3 or len(set(widths)) != 1:
+        widths = [len(r) for r in el]
+        if min(widths) < 3 or len(set(widths)) != 1 or any(doc.contains(t, el) for t in taken):
             continue
+        rows = list(el)
         # Each cell an inline run: a grid, not a row of cards with headings and paragraphs.
-        if any(
-            len(cell) > 2 or cell.tag not in _CELL_TAGS
-            for r in rows
-            for cell in r
-            if isinstance(cell.tag, str)
-        ):
+        if any(len(cell) > 2 or cell.tag not in _CELL_TAGS for r in rows for cell in r):
             continue
         priced = sum(1 for r in rows if ratetext.find_money(" ".join(r.itertext()), currency))
         if priced >= 2:
@@ -289,7 +286,7 @@ def _hint(doc: Document, el: etree._Element, depth: int = 6) -> str | None:
 def _dom_blocks(
     doc: Document, currency: str, tables: list[etree._Element], warnings: list[str]
 ) -> list[Block]:
-    lines = [line for line in doc.lines if not any(doc.contains(t, line.owner) for t in tables)]
+    lines = _outside(doc, doc.lines, tables)
     texts = [line.text for line in lines]
     found = ratetext.mentions(texts, currency)
     anchors: dict[etree._Element, str] = {}
@@ -345,6 +342,13 @@ def _dom_blocks(
     return blocks
 
 
+def _outside(doc: Document, lines: list[Line], tables: list[etree._Element]) -> list[Line]:
+    """The lines that lie in none of `tables`."""
+    if not tables:
+        return lines
+    return [line for line in lines if not any(doc.contains(t, line.owner) for t in tables)]
+
+
 def _climb(el: etree._Element, counts: dict[etree._Element, int]) -> etree._Element:
     node = el
     while True:
@@ -363,11 +367,7 @@ def _read_block(
     tables: list[etree._Element],
 ) -> list[Block]:
     # Tables and lists already read as plans are not read again as part of a larger block.
-    lines = [
-        line
-        for line in doc.lines_in(block_el)
-        if not any(doc.contains(t, line.owner) for t in tables)
-    ]
+    lines = _outside(doc, doc.lines_in(block_el), tables)
     if not lines:
         return []
     idx = next((i for i, line in enumerate(lines) if line.owner is anchor), 0)

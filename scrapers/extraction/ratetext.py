@@ -655,7 +655,7 @@ class LineWords:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
-        lowered = [line.lower() for line in lines]
+        self._lowered = lowered = [line.lower() for line in lines]
         self._starts = list(accumulate((len(line) + 1 for line in lowered), initial=0))
         self._text = "\n".join(lowered)  # no word holds a newline, so a hit lies inside one line
         self._hits: dict[str, set[int]] = {}
@@ -663,13 +663,20 @@ class LineWords:
     def _lines_with(self, word: str) -> set[int]:
         hits = self._hits.get(word)
         if hits is None:
-            hits = self._hits[word] = set()
-            text, starts = self._text, self._starts
-            at = text.find(word)
-            while at >= 0:
-                line = bisect_right(starts, at) - 1
-                hits.add(line)
-                at = text.find(word, starts[line + 1])
+            anchor = _ANCHORS.get(word)
+            if anchor is not None:
+                # Only the lines that hold the shorter word can hold this one.
+                lowered = self._lowered
+                hits = {i for i in self._lines_with(anchor) if word in lowered[i]}
+            else:
+                hits = set()
+                text, starts = self._text, self._starts
+                at = text.find(word)
+                while at >= 0:
+                    line = bisect_right(starts, at) - 1
+                    hits.add(line)
+                    at = text.find(word, starts[line + 1])
+            self._hits[word] = hits
         return hits
 
     def lines_with_any(self, words: Sequence[str]) -> list[int]:
@@ -709,6 +716,15 @@ _ANY_INCREMENT_WORDS = tuple(
         (*_INCREMENT_RE_WORDS, *_INCREMENT_IS_RE_WORDS, *(w for ws in _INCREMENT_WORDS_NEED for w in ws))
     )
 )
+
+# Words looked for only in the lines that hold a shorter word inside them: one search of the
+# page for "fee" instead of one for each "... fee" phrase.
+_ANCHORS = {
+    word: anchor
+    for word in (*_SETUP_WORDS, *_ANY_INCREMENT_WORDS)
+    for anchor in ("fee", "set", "one", "round")
+    if anchor in word and anchor != word
+}
 
 
 def page_increment_seconds(lines: Sequence[str] | LineWords) -> int | None:

@@ -31,13 +31,14 @@ _UNIT_CODES = {
 # are ASCII, and HTML folds the case of ASCII letters only.
 _MARKERS = {
     "json-ld": re.compile(rb"application/ld\+json"),
-    "microdata": re.compile(rb"\bitemscope\b|\bitemprop="),
+    # Only an itemscope makes an item (extruct reads no property outside one).
+    "microdata": re.compile(rb"\bitemscope\b"),
     "rdfa": re.compile(rb"\b(?:typeof|vocab)="),
 }
 # What each marker cannot match without: a substring test rules most pages out at once.
 _MARKER_WORDS = {
     "json-ld": (b"application/ld+json",),
-    "microdata": (b"itemscope", b"itemprop="),
+    "microdata": (b"itemscope",),
     "rdfa": (b"typeof=", b"vocab="),
 }
 MAX_STRUCTURED_CHARS = 2_000_000

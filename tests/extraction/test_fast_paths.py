@@ -31,11 +31,91 @@ def _naive_lines_with_any(lines: list[str], words: tuple[str, ...]) -> list[int]
 
 def test_lines_with_any_is_the_per_line_test() -> None:
     rng = random.Random(3)
-    pieces = ["Set-Up", "setup", "ONE TIME", "x", "İ", "ß", "billing", "", "un", "it", " "]
+    pieces = ["Set-Up", "setup", "ONE TIME", "x", "İ", "ß", "billing", "", "un", "it", " ", "fee",
+              "Start-up FEE", "joining", "roUNDing", "round", "one"]
     made = [["".join(rng.choices(pieces, k=rng.randint(0, 5))) for _ in range(8)] for _ in range(300)]
     for lines in PAGES + made:
         for words in (ratetext._SETUP_WORDS, ratetext._ANY_INCREMENT_WORDS, ("unit",)):
             assert ratetext.lines_with_any(lines, words) == _naive_lines_with_any(lines, words)
+
+
+def test_line_words_of_some_lines_are_those_of_the_lines_alone() -> None:
+    rng = random.Random(4)
+    words = (*ratetext._SETUP_WORDS, *ratetext._ANY_INCREMENT_WORDS)
+    checked = 0
+    for lines in PAGES:
+        whole = ratetext.LineWords(lines)
+        whole.lines_with_any(words[:5])  # some answers already known before the subset is taken
+        keep = sorted(rng.sample(range(len(lines)), k=len(lines) // 2))
+        some = whole.subset(keep)
+        assert some.lines == [lines[i] for i in keep]
+        for word in words:
+            expected = _naive_lines_with_any(some.lines, (word,))
+            assert some.lines_with_any((word,)) == expected
+            checked += bool(expected)
+    assert checked > 10  # the golden pages hold some of the words, so hits were compared
+
+
+def test_has_digit_is_the_digit_pattern() -> None:
+    texts = [line for lines in PAGES for line in lines]
+    texts += ["", "no digits here", "a9", "٣ calls", "１０ minutes", "²", "x\u0660", "Ⅻ"]
+    for text in texts:
+        assert ratetext.has_digit(text) == bool(re.search(r"\d", text)), text
+
+
+def test_included_gate_rules_out_only_texts_no_pattern_matches() -> None:
+    patterns = (ratetext._ZERO_INCLUDED_RE, ratetext._INCLUDED_RE, ratetext._INCLUDED_LABEL_RE)
+    texts = [line for lines in PAGES for line in lines]
+    texts += ["100 MINS", "no Calls included", "Minutes | 300", "callſ 20", "20 ſ", "MİN 5"]
+    ruled_out = 0
+    for text in texts:
+        if ratetext.ascii_lacks_all(text, ("min", "calls")):
+            ruled_out += 1
+            assert not any(p.search(text) for p in patterns), text
+    assert not ratetext.ascii_lacks_all("callſ 20", ("min", "calls"))  # not ASCII: never ruled out
+    assert ruled_out > 100
+
+
+def test_generic_blocks_hold_squeezed_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrapers.extraction import extract_plans, generic
+
+    seen: list[str] = []
+    read = ratetext.read_squeezed_rate
+
+    def checked(lines: list[str], currency: str = "USD") -> ratetext.Rate:
+        seen.extend(lines)
+        return read(lines, currency)
+
+    monkeypatch.setattr(generic.ratetext, "read_squeezed_rate", checked)
+    for case in MIRROR_CASES + FURTHER_CASES:
+        extract_plans(case.html(), "https://example.com/pricing")
+    assert len(seen) > 500
+    assert [line for line in seen if " ".join(line.split()) != line] == []
+
+
+def test_read_rate_squeezes_what_it_is_given() -> None:
+    rate = ratetext.read_rate(["  Pro  plan:\t$49 \n per month  "])
+    assert (rate.price, rate.unit, rate.evidence) == (49, "month", "Pro plan: $49 per month")
+
+
+def test_loaded_tree_holds_elements_only() -> None:
+    # The generic layer counts children with len(): every child must be an element.
+    page = (
+        '<?xml version="1.0"?><!DOCTYPE html><html><body><!-- a --><div><?pi x?><p>a</p>'
+        "<!--b--><p>b &amp; &nbsp;</p></div></body></html>"
+    )
+    for html in [page] + [case.html() for case in MIRROR_CASES + FURTHER_CASES]:
+        root = load_document(html).root
+        assert root is not None
+        assert all(isinstance(node.tag, str) for node in root.iter())
+
+
+def test_microdata_without_an_itemscope_holds_no_item() -> None:
+    import extruct
+
+    html = '<div><span itemprop="name">Pro</span> <span itemprop="price">$49</span></div>'
+    assert structured.syntaxes_in(html) == []
+    assert extruct.extract(html, syntaxes=["microdata"], uniform=True)["microdata"] == []
 
 
 @pytest.mark.parametrize(
