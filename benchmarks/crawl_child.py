@@ -98,7 +98,8 @@ def shared_settings(concurrency: int) -> dict[str, Any]:
         "RANDOMIZE_DOWNLOAD_DELAY": False,
         "AUTOTHROTTLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
-        "TELNETCONSOLE_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,  # no console into either crawl (scrapers/settings.py)
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
     }

@@ -37,7 +37,10 @@ REDIRECT_MAX_TIMES = 10
 HTTPERROR_ALLOW_ALL = True
 
 COOKIES_ENABLED = False
+# No console into the crawl process: Scrapy's telnet console and (since 2.19) its remote-control
+# HTTP server both run Python code sent to them, and an unattended nightly crawl needs neither.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # A pricing page is evidence: never answer it from a stale local cache.
 HTTPCACHE_ENABLED = False
 
