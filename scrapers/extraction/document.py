@@ -202,12 +202,6 @@ def _prune_and_index(doc: Document) -> None:
     """
     root = doc.root
     assert root is not None
-    # Comments and processing instructions go wherever they are (iterwalk does not visit them).
-    drop: list[etree._Element] = list(
-        root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)
-    )
-    for el in drop:
-        _remove_keeping_tail(el)
     # Lines come from <body>, or from the whole page when it has none (or drops it).
     body = root.find("body")
     top = body if body is not None and not _drops(body, "body") else root
@@ -227,11 +221,18 @@ def _prune_and_index(doc: Document) -> None:
             lines.append(Line(text, stack[-1], ev))
 
     dropped: list[etree._Element] = []
-    walker = etree.iterwalk(root, events=("start", "end"))
+    # The parser leaves out comments and processing instructions; any it kept go here, their
+    # tails kept like a dropped element's.
+    stray: list[etree._Element] = []
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         tag = el.tag
         if not isinstance(tag, str):
-            tag = ""
+            stray.append(el)
+            tail = el.tail
+            if inside and tail:
+                buf.append(tail)
+            continue
         if event == "start":
             if el is top:
                 inside = True
@@ -272,5 +273,7 @@ def _prune_and_index(doc: Document) -> None:
                     buf.append(tail)
     flush()
     doc._keys = [line.key for line in lines]
+    for el in stray:
+        _remove_keeping_tail(el)
     for el in dropped:
         _remove_keeping_tail(el)

@@ -110,6 +110,23 @@ def test_loaded_tree_holds_elements_only() -> None:
         assert all(isinstance(node.tag, str) for node in root.iter())
 
 
+def test_comments_the_parser_kept_are_dropped_with_their_tails_kept() -> None:
+    import lxml.etree as etree
+
+    from scrapers.extraction.document import Document, _prune_and_index
+
+    page = (
+        "<html><!-- c0 --><body><div>Pro <!-- c1 -->plan<?pi x?> $49</div><!-- c2 -->"
+        "<p>a<!--c3-->b</p></body></html>"
+    )
+    kept = Document(etree.fromstring(page, etree.HTMLParser()))  # comments and PIs kept
+    assert any(not isinstance(node.tag, str) for node in kept.root.iter())
+    _prune_and_index(kept)
+    assert all(isinstance(node.tag, str) for node in kept.root.iter())
+    assert [line.text for line in kept.lines] == ["Pro plan $49", "ab"]
+    assert [line.text for line in kept.lines] == [line.text for line in load_document(page).lines]
+
+
 def test_microdata_without_an_itemscope_holds_no_item() -> None:
     import extruct
 
