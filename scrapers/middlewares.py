@@ -1,15 +1,20 @@
-"""Downloader middlewares: the offline mirror's URL mapping and retry backoff."""
+"""Downloader middlewares: the offline mirror's URL mapping, retry backoff, robots.txt rules for
+concurrent waiters, and meta-refresh redirects that leave most pages undecoded."""
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 from collections.abc import Coroutine
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as ScrapyMetaRefresh
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import HtmlResponse, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -122,3 +127,37 @@ class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
             pending.addCallback(relay)
             return await maybe_deferred_to_future(own)
         return await super().robot_parser(request)
+
+
+@lru_cache(maxsize=64)
+def ascii_compatible(encoding: str) -> bool:
+    """Whether `encoding` writes ASCII text as the same bytes (UTF-8, Latin-1, Windows code
+    pages); False for UTF-16 or UTF-32, and for names Python does not know."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125", "latin"))
+
+
+class MetaRefreshMiddleware(ScrapyMetaRefresh):
+    """Scrapy's meta-refresh redirects, without decoding the pages that declare none.
+
+    Scrapy decodes every HTML page to look for a refresh in its first 4,096 characters, and
+    a refresh is a <meta> whose attributes say "refresh". In an ASCII-compatible encoding those
+    letters are the same bytes, so a page whose first bytes (4 a character, UTF-8's most, and a
+    byte-order mark) lack them in every case declares none: the crawl process, which runs
+    Scrapy on one busy thread, leaves it undecoded (the extraction worker decodes it). Every
+    other page goes through Scrapy's own check.
+    """
+
+    WINDOW_BYTES = 4 * 4096 + 4
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if (
+            isinstance(response, HtmlResponse)
+            and ascii_compatible(response.encoding)
+            and b"refresh" not in response.body[: self.WINDOW_BYTES].lower()
+        ):
+            return response
+        return super().process_response(request, response)

@@ -27,6 +27,8 @@ from collections import deque
 from datetime import datetime
 from typing import Any, BinaryIO, NamedTuple
 
+from w3lib.encoding import html_to_unicode
+
 from benchmark.evidence import page_row
 from benchmark.model import RatePlan
 
@@ -60,21 +62,27 @@ class PageReading(NamedTuple):
 
 
 class PageToRead(NamedTuple):
-    """One fetched page to extract: its text and URL, the registry's country and currency
-    hints, and `evidence` (content hash, raw body, fetched at) for its `pages` row."""
+    """One fetched page to extract: the encoding of its body (Scrapy's `TextResponse.encoding`),
+    its URL, the registry's country and currency hints, and `evidence` (content hash, raw body,
+    fetched at) for its `pages` row. The body travels once, as bytes: the crawl process, busy
+    fetching, leaves decoding it to the worker."""
 
-    html: str
+    encoding: str
     url: str
     country: str | None
     currency: str | None
     evidence: tuple[str, bytes, datetime]
+
+    def text(self) -> str:
+        """The body decoded as Scrapy's `TextResponse.text` decodes it, given its encoding."""
+        return html_to_unicode(f"charset={self.encoding}", self.evidence[1])[1]
 
 
 def read_page(page: PageToRead) -> PageReading:
     """Extract the page's plans and compress it for the evidence store."""
     from scrapers.extraction import extract_plans
 
-    extraction = extract_plans(page.html, page.url, country=page.country, currency=page.currency)
+    extraction = extract_plans(page.text(), page.url, country=page.country, currency=page.currency)
     return PageReading(extraction.plans, extraction.warnings, page_row(*page.evidence))
 
 

@@ -51,6 +51,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own lets concurrent waiters through unchecked (see the class docstring).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "scrapers.middlewares.ConcurrentRobotsTxtMiddleware": 100,
+    # Scrapy's, ruling out in the bytes the pages that declare no refresh (see the class).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapers.middlewares.MetaRefreshMiddleware": 580,
 }
 
 # The spider never follows links: its callbacks yield only items, and these middlewares act

@@ -203,7 +203,7 @@ class RatesSpider(scrapy.Spider):
         assert record.content_hash is not None  # the body is not empty
         try:
             reading = await self.extractor.read_page(PageToRead(
-                response.text,
+                response.encoding,
                 record.final_url or real_url,
                 country=meta.get("country"),
                 currency=meta.get("currency"),

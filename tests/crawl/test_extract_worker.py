@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from scrapy.http import HtmlResponse
 
 from scrapers.market.snapshots import SNAPSHOTS_DIR
 from scrapers.offload import (
@@ -39,7 +40,7 @@ PAGE_DIR = SNAPSHOTS_DIR / "2026-10-07" / "www.nexa.com" / "pricing"
 
 
 def page_of(body: bytes, url: str = "https://www.nexa.com/pricing") -> PageToRead:
-    return PageToRead(body.decode("utf-8"), url, "US", "USD",
+    return PageToRead("utf-8", url, "US", "USD",
                       (hashlib.sha256(body).hexdigest(), body, FETCHED_AT))  # fmt: skip
 
 
@@ -91,19 +92,39 @@ def test_worker_reads_pages_as_inline_extraction_does(body: bytes) -> None:
 
 def test_an_extraction_error_comes_back_with_the_workers_traceback(body: bytes) -> None:
     page = page_of(body)
-    # A body that is not bytes: compressing it fails inside the worker.
+    # A body that is not bytes: decoding it fails inside the worker.
     bad = page._replace(evidence=(page.evidence[0], "not bytes", FETCHED_AT))
 
     async def read_bad_then_good(extractor: Extractor) -> tuple[BaseException, Any]:
-        with pytest.raises(TypeError) as raised:
+        with pytest.raises(AttributeError) as raised:
             await extractor.read_page(bad)
         # The worker survives its page's error and reads the next one.
         return raised.value, await extractor.read_page(page_of(body))
 
     error, reading = run(read_bad_then_good)
     assert isinstance(error.__cause__, RemoteTraceback)
-    assert "page_row" in str(error.__cause__)
+    assert "html_to_unicode" in str(error.__cause__)  # where in the worker it was raised
     assert reading.plans
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<p>Café £29</p>".encode(), b"text/html; charset=utf-8"),
+        ('<meta charset="iso-8859-1"><p>Café</p>'.encode("latin-1"), b"text/html"),
+        ("<p>Price €29 – “quoted”</p>".encode("cp1252"), b"text/html"),  # nothing declared
+        ("<p>Café</p>".encode("utf-16"), b"text/html"),  # a byte-order mark
+        ("<p>Café</p>".encode(), b"text/html; charset=latin-1"),  # the header wins, wrong or not
+        (b"<p>\xff\xfe broken \xc3</p>", b"text/html; charset=utf-8"),  # bad bytes replaced
+    ],
+)
+def test_the_worker_decodes_a_body_as_scrapy_does(body: bytes, content_type: bytes) -> None:
+    response = HtmlResponse(
+        "https://www.nexa.com/pricing", body=body, headers={"Content-Type": content_type}
+    )
+    page = PageToRead(response.encoding, response.url, None, None, ("h", body, FETCHED_AT))
+    assert page.text() == response.text
+    assert "Caf" in page.text() or "Price" in page.text() or "broken" in page.text()
 
 
 def test_an_unpicklable_error_still_comes_back_by_name() -> None:
@@ -141,7 +162,7 @@ def test_the_crawl_process_does_not_load_extraction_for_a_worker(tmp_path: Path)
         "    extractor = Extractor(1)\n"
         "    extractor.start()\n"
         "    try:\n"
-        "        return await extractor.read_page(PageToRead(body.decode(),\n"
+        "        return await extractor.read_page(PageToRead('utf-8',\n"
         "            'https://www.nexa.com/pricing', 'US', 'USD', ('h', body, None)))\n"
         "    finally:\n"
         "        extractor.close()\n"
