@@ -509,16 +509,20 @@ _RANGE_RE = re.compile(r"^\s*(?:-|–|—|to)\s*$")
 # --- quantities and fine print -------------------------------------------------------------
 
 _QTY = r"(\d{1,3}(?:,\d{3})+|\d+)"
+# Each of these starts with a lookahead for its first character: other positions fail on it
+# at once, not after three lookbehinds (or a word boundary and three alternatives).
+_INCLUDED_START = r"(?=\d)"
 _INCLUDED_RE = re.compile(
-    rf"(?<![\d$£€.,:/-])(?<!\d\s)(?<!\bx\s){_QTY}\+?\s*"
+    rf"{_INCLUDED_START}(?<![\d$£€.,:/-])(?<!\d\s)(?<!\bx\s){_QTY}\+?\s*"
     r"(?:(?:live|receptionist|answering|abby|talk|agent|included|inbound|monthly|unique|answered|"
     r"ai|voice|free|bundled|plan|anytime|business|answer|call|human|virtual|total|billable|"
     r"shared|dedicated|handled|receptionist-handled)\s+){0,3}"
     r"(minutes|mins?|calls)\b(?!\s*(?:increments?|rounding|per call|each))",
     re.IGNORECASE,
 )
+_INCLUDED_LABEL_START = r"(?=[a-z])"
 _INCLUDED_LABEL_RE = re.compile(
-    r"\b(?:included\s+|[A-Z][a-z]+\s+)?(minutes|calls)(?:\s+included|\s+per\s+month|\s+/\s*mo(?:nth)?)?\s*[:\-–]?\s*"
+    _INCLUDED_LABEL_START + r"\b(?:included\s+|[A-Z][a-z]+\s+)?(minutes|calls)(?:\s+included|\s+per\s+month|\s+/\s*mo(?:nth)?)?\s*[:\-–]?\s*"
     rf"(?:\||\s)\s*{_QTY}\s*$",
     re.IGNORECASE,
 )
