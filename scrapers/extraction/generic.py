@@ -570,7 +570,7 @@ def _quantity_from_name(name: str | None, rate: ratetext.Rate) -> None:
         rate.included_calls = value
 
 
-def _page_setup(fine_print: ratetext.LineWords, page_lines: ratetext.LineWords, currency: str):
+def _page_setup(fine_print: ratetext.LineWords, page_words: ratetext.LineWords, currency: str):
     """A setup fee the page states once for every plan ("No setup fee", "$85 one-time setup").
 
     An amount counts only in the page's fine print; "No setup fees" anywhere is a page-wide claim.
@@ -578,7 +578,7 @@ def _page_setup(fine_print: ratetext.LineWords, page_lines: ratetext.LineWords, 
     amounts = ratetext.setup_amounts(fine_print, currency)
     if len(amounts) == 1:
         return ratetext.cents(amounts.pop())
-    if not amounts and ratetext.page_says_no_setup(page_lines):
+    if not amounts and ratetext.page_says_no_setup(page_words):
         return ratetext.cents(ratetext.Decimal(0))
     return None
 

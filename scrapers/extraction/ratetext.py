@@ -496,6 +496,8 @@ def ascii_lacks_all(text: str, words: Sequence[str]) -> bool:
         return False
     lowered = text.lower()
     return not any(word in lowered for word in words)
+
+
 # "Free" written where an amount goes ("Hobby — free: 20 calls a month"), read as 0.
 _FREE_VALUE_RE = re.compile(r"(?:[—–|:]|\s-)\s*(free)\b(?=\s*(?:[:,;.]|$))", re.IGNORECASE)
 PAYG_RE = re.compile(
@@ -693,6 +695,8 @@ class LineWords:
 
 
 class _LineWordsSubset(LineWords):
+    """Some lines of a page, answered from the whole page's searches (it searches nothing)."""
+
     def __init__(self, whole: LineWords, keep: Sequence[int]) -> None:
         self.lines = [whole.lines[i] for i in keep]
         self._whole = whole
