@@ -145,7 +145,7 @@ def peak_rss_mb(pid: int | str = "self") -> float | None:
     return None
 
 
-# Bytes a worker's pipes hold: ~20 pages sent (text and body), and far more replies. A default
+# Bytes a worker's pipes hold: ~40 pages sent (their raw bodies), and far more replies. A default
 # 64 KB pipe held about one page, so the worker sat idle until the busy reactor came round to
 # write it the next one (~18% of a 2,000-page crawl's time, benchmarks/ANALYSIS.md). 1 MB is
 # Linux's limit for unprivileged processes (/proc/sys/fs/pipe-max-size).

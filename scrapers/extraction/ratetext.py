@@ -462,7 +462,7 @@ def setup_amounts(
     A setup amount needs a setup word on its own line or a neighbour (the context `mentions`
     reads), so a whole page is not classified amount by amount.
     """
-    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    words = LineWords.of(lines)
     lines = words.lines
     hits = [i for i in words.lines_with_any(_SETUP_WORDS) if _SETUP_RE.search(lines[i])]
     wanted = sorted({j for i in hits for j in (i - 1, i, i + 1) if 0 <= j < len(lines)})
@@ -689,6 +689,11 @@ class LineWords:
         """Indexes, in order, of the lines whose lower-cased text holds one of `words`."""
         return sorted(set().union(*(self._lines_with(word) for word in words)))
 
+    @classmethod
+    def of(cls, lines: Sequence[str] | LineWords) -> LineWords:
+        """`lines` indexed, or the index itself when it already is one."""
+        return lines if isinstance(lines, LineWords) else cls(lines)
+
     def subset(self, keep: Sequence[int]) -> LineWords:
         """The same answers for the lines at `keep` (in order), renumbered, without new searches."""
         return _LineWordsSubset(self, keep)
@@ -711,11 +716,6 @@ class _LineWordsSubset(LineWords):
                 position[i] for i in self._whole._lines_with(word) if i in position
             }
         return hits
-
-
-def lines_with_any(lines: Sequence[str], words: Sequence[str]) -> list[int]:
-    """Indexes, in order, of the lines whose lower-cased text holds one of `words`."""
-    return LineWords(lines).lines_with_any(words)
 
 
 # Every literal a billing-increment pattern cannot match without.
@@ -741,14 +741,14 @@ def page_increment_seconds(lines: Sequence[str] | LineWords) -> int | None:
     No increment pattern matches across " | ", so the lines without any of their literals can
     be left out: the first match is the same, and a long page is not scanned line by line.
     """
-    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    words = LineWords.of(lines)
     wanted = words.lines_with_any(_ANY_INCREMENT_WORDS)
     return increment_seconds(" | ".join(words.lines[i] for i in wanted))
 
 
 def page_says_no_setup(lines: Sequence[str] | LineWords) -> bool:
     """`says_no_setup` of a page's lines joined with " | ", reading only the lines that matter."""
-    words = lines if isinstance(lines, LineWords) else LineWords(lines)
+    words = LineWords.of(lines)
     wanted = words.lines_with_any(_NO_SETUP_WORDS)  # as above: no match crosses " | "
     return says_no_setup(" | ".join(words.lines[i] for i in wanted))
 

@@ -36,7 +36,9 @@ def test_lines_with_any_is_the_per_line_test() -> None:
     made = [["".join(rng.choices(pieces, k=rng.randint(0, 5))) for _ in range(8)] for _ in range(300)]
     for lines in PAGES + made:
         for words in (ratetext._SETUP_WORDS, ratetext._ANY_INCREMENT_WORDS, ("unit",)):
-            assert ratetext.lines_with_any(lines, words) == _naive_lines_with_any(lines, words)
+            assert ratetext.LineWords(lines).lines_with_any(words) == _naive_lines_with_any(
+                lines, words
+            )
 
 
 def test_line_words_of_some_lines_are_those_of_the_lines_alone() -> None:
