@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from benchmark.model import RatePlan
@@ -41,14 +42,12 @@ class PlanObservation:
     @classmethod
     def from_plan(cls, plan: RatePlan, **source: object) -> PlanObservation:
         """An observation of `plan`; `source` gives competitor_id, url, final_url, ..."""
-        plan_values = {f.name: getattr(plan, f.name) for f in fields(RatePlan)}
+        plan_values = dict(zip(PLAN_FIELDS, _plan_values(plan), strict=True))
         return cls(**source, **plan_values)  # type: ignore[arg-type]
 
     def contract_key(self) -> tuple[object, ...]:
         """Everything the contract says about the plan except its evidence text."""
-        return tuple(
-            getattr(self, f.name) for f in fields(RatePlan) if f.name != "evidence"
-        )
+        return _contract_values(self)
 
     def describe(self) -> str:
         """Competitor, page and plan, for messages."""
@@ -83,3 +82,6 @@ class FetchRecord:
 
 
 PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))
+# Read once per plan, so looked up once here (dataclasses.fields builds its tuple on every call).
+_plan_values = attrgetter(*PLAN_FIELDS)
+_contract_values = attrgetter(*(name for name in PLAN_FIELDS if name != "evidence"))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from scrapy import Spider, signals
@@ -388,8 +389,14 @@ FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected", "page_row"})
 
 def _row(item: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A flat dataclass as a dict, without asdict's deep copy: the writer only reads the
-    values (an Arrow table is built from them), and at thousands of items the copy counts."""
-    return {f.name: getattr(item, f.name) for f in fields(item) if f.name not in skip}
+    values (the appender copies them), and at thousands of items the copy counts."""
+    return {name: getattr(item, name) for name in _field_names(type(item)) if name not in skip}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names (dataclasses.fields builds its tuple on every call)."""
+    return tuple(f.name for f in fields(cls))
 
 
 def _observation_row(item: PlanObservation) -> dict[str, Any]:

@@ -54,6 +54,14 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, ruling out in the bytes the pages that declare no refresh (see the class).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scrapers.middlewares.MetaRefreshMiddleware": 580,
+    # Scrapy's, with nothing to do in this crawl, each still awaited for every request:
+    # the spider sets no allowed_domains and no HTTP credentials, and nothing reads the
+    # downloader/* byte and status counts (the fetches table keeps every status and error),
+    # whose request-bytes count formats every request out in full. 4.5% of the crawl
+    # process's instructions a page (benchmarks/ANALYSIS.md).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
 }
 
 # The spider never follows links: its callbacks yield only items, and these middlewares act
