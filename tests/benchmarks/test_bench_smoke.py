@@ -39,8 +39,9 @@ def test_quick_suite_writes_every_figure(tmp_path: Path) -> None:
     # Every crawl page was fetched by both crawls and every write was stored: the figures
     # rest on complete work, whatever their speed.
     assert "INCOMPLETE" not in text and "RENDER FAILED" not in text
-    # Both crawls were clocked at their first and last responses.
+    # Both crawls were clocked at their first and last responses, and their CPU measured.
     assert "no response clock" not in text
+    assert "CPU alone allows" in text
     assert "run ok" in text and "run degraded" not in text
     assert "30 pages" in text and "2,000 rows" in text
 
