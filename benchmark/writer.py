@@ -4,7 +4,11 @@ A crawl writes twice: a short write when it starts (its `running` row, the compe
 the registry, earlier runs left `running` marked failed) and one transaction at the end with
 all of its pages, fetches, observations and rejects plus its final status. A crawl killed in
 between leaves no partial batch, only a `running` row that the next start marks failed.
-The file is opened only for the write (benchmark.store retries while a reader holds it).
+
+The final transaction is a `RunWrite`. A crawl begins it once every page is fetched and stages
+rows into it while its last pages are still being read; `commit` inserts them and records the
+verdict. `write_run` does it all at once for a batch in hand. The file is opened only for these
+writes (benchmark.store retries while a reader holds it).
 
 Rows reach their tables through temporary staging tables (crawl/staging.sql) filled by the
 appender, then the crawl/*.sql statements. Not through Arrow: pyarrow loads pandas on its
@@ -24,7 +28,7 @@ from typing import Any
 import duckdb
 
 from benchmark.sqlfiles import load_sql
-from benchmark.store import connection, init_db
+from benchmark.store import connection, init_db, open_connection
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -59,6 +63,24 @@ class StagingError(ValueError):
 
 
 @dataclass
+class RunVerdict:
+    """How a run ended, for its `crawl_runs` row."""
+
+    finished_at: datetime
+    status: str
+    finish_reason: str
+    pages_ok: int = 0
+    pages_failed: int = 0
+    pages_skipped: int = 0
+    plans: int = 0
+    rejects: int = 0
+    errors: list[str] = field(default_factory=list)
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    monitors: Mapping[str, Any] | None = None
+    degraded_competitors: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RunBatch:
     """Everything one crawl run stores, written in one transaction by `write_run`."""
 
@@ -87,6 +109,22 @@ class RunBatch:
     @property
     def pages_skipped(self) -> int:
         return sum(1 for f in self.fetches if f.get("skipped"))
+
+    def verdict(self) -> RunVerdict:
+        return RunVerdict(
+            finished_at=self.finished_at,
+            status=self.status,
+            finish_reason=self.finish_reason,
+            pages_ok=self.pages_ok,
+            pages_failed=self.pages_failed,
+            pages_skipped=self.pages_skipped,
+            plans=len(self.observations),
+            rejects=len(self.rejects),
+            errors=self.errors,
+            stats=self.stats,
+            monitors=self.monitors,
+            degraded_competitors=self.degraded_competitors,
+        )
 
 
 def to_json(value: Any) -> str:
@@ -182,46 +220,116 @@ def start_run(
     return interrupted
 
 
-def write_run(db: str | os.PathLike[str] | None, batch: RunBatch) -> None:
-    """Store a finished run in one transaction; writing the same run again replaces it."""
-    run = {"run_id": batch.run_id}
-    with connection(db) as con:
-        init_db(con)
-        con.execute(load_sql("crawl/staging"))
-        con.begin()
+class RunWrite:
+    """A run's final write: one transaction, open from the first rows staged to `commit`.
+
+    Nothing of it is visible before `commit`, and a crawl killed before then leaves nothing
+    behind. Writing a run id again replaces that run's rows.
+    """
+
+    def __init__(self, db: str | os.PathLike[str] | None, run_id: str) -> None:
+        self.run_id = run_id
+        self._run = {"run_id": run_id}
+        self.con: duckdb.DuckDBPyConnection | None = open_connection(db)
         try:
+            # Checkpointed at commit instead of logged: the run's page bodies (13 MB for 2,000
+            # pages) are written once, not to the WAL and then again when the connection closes.
+            self.con.execute("SET checkpoint_threshold = '1MB'")
+            init_db(self.con)
+            self.con.execute(load_sql("crawl/staging"))
+            self.con.begin()
             for table in ("fetches", "observations", "rejects"):
                 # Re-running a run id replaces its rows instead of duplicating them.
-                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [batch.run_id])  # noqa: S608
-            _stage(con, "staged_pages", PAGE_COLUMNS, batch.pages)
-            _stage(con, "staged_fetches", FETCH_COLUMNS, batch.fetches, fixed=run)
-            _stage(con, "staged_observations", OBSERVATION_COLUMNS, batch.observations,
-                   fixed=run)
-            _stage(con, "staged_rejects", REJECT_COLUMNS, batch.rejects, fixed=run)
+                self.con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])  # noqa: S608
+        except BaseException:
+            self.abort()
+            raise
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if self.con is None:
+            raise RuntimeError(f"the write of run {self.run_id} is already closed")
+        return self.con
+
+    def stage(
+        self,
+        *,
+        pages: Iterable[Mapping[str, Any]] = (),
+        fetches: Iterable[Mapping[str, Any]] = (),
+        observations: Iterable[Mapping[str, Any]] = (),
+        rejects: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Add rows to the write; StagingError (the transaction rolled back) if one can't be."""
+        con = self._open()
+        try:
+            for table, columns, rows, fixed in (
+                ("staged_pages", PAGE_COLUMNS, pages, None),
+                ("staged_fetches", FETCH_COLUMNS, fetches, self._run),
+                ("staged_observations", OBSERVATION_COLUMNS, observations, self._run),
+                ("staged_rejects", REJECT_COLUMNS, rejects, self._run),
+            ):
+                rows = list(rows)
+                if rows:
+                    _stage(con, table, columns, rows, fixed=fixed)
+        except BaseException:
+            self.abort()
+            raise
+
+    def commit(self, verdict: RunVerdict, *, withheld_competitors: Sequence[str] = ()) -> None:
+        """Insert the staged rows, less the observations of `withheld_competitors`, record the
+        verdict and commit; the transaction is rolled back if any of it fails."""
+        con = self._open()
+        try:
+            if withheld_competitors:
+                con.execute(
+                    "DELETE FROM staged_observations WHERE list_contains(?, competitor_id)",
+                    [list(withheld_competitors)],
+                )
             for name in ("pages", "fetches", "observations", "rejects"):
                 con.execute(load_sql(f"crawl/insert_{name}"))
             con.execute(
                 load_sql("crawl/finish_run"),
                 {
-                    "run_id": batch.run_id,
-                    "finished_at": batch.finished_at,
-                    "status": batch.status,
-                    "finish_reason": batch.finish_reason,
-                    "pages_ok": batch.pages_ok,
-                    "pages_failed": batch.pages_failed,
-                    "pages_skipped": batch.pages_skipped,
-                    "plans": len(batch.observations),
-                    "rejects": len(batch.rejects),
-                    "errors": batch.errors,
-                    "stats": to_json(batch.stats),
-                    "monitors": None if batch.monitors is None else to_json(batch.monitors),
-                    "degraded_competitors": batch.degraded_competitors,
+                    "run_id": self.run_id,
+                    "finished_at": verdict.finished_at,
+                    "status": verdict.status,
+                    "finish_reason": verdict.finish_reason,
+                    "pages_ok": verdict.pages_ok,
+                    "pages_failed": verdict.pages_failed,
+                    "pages_skipped": verdict.pages_skipped,
+                    "plans": verdict.plans,
+                    "rejects": verdict.rejects,
+                    "errors": verdict.errors,
+                    "stats": to_json(verdict.stats),
+                    "monitors": None if verdict.monitors is None else to_json(verdict.monitors),
+                    "degraded_competitors": verdict.degraded_competitors,
                 },
             )
             con.commit()
         except BaseException:
-            con.rollback()
+            self.abort()
             raise
+        self.con = None
+        con.close()
+
+    def abort(self) -> None:
+        """Roll back whatever was staged and let go of the file; safe to call twice."""
+        con, self.con = self.con, None
+        if con is None:
+            return
+        try:
+            con.rollback()
+        except duckdb.Error:
+            pass  # no transaction open yet: it failed before begin()
+        finally:
+            con.close()
+
+
+def write_run(db: str | os.PathLike[str] | None, batch: RunBatch) -> None:
+    """Store a finished run in one transaction; writing the same run again replaces it."""
+    write = RunWrite(db, batch.run_id)
+    write.stage(pages=batch.pages, fetches=batch.fetches, observations=batch.observations,
+                rejects=batch.rejects)  # fmt: skip
+    write.commit(batch.verdict())
 
 
 def finalize_run(

@@ -95,7 +95,7 @@ def shared_settings(concurrency: int) -> dict[str, Any]:
         "CONCURRENT_ITEMS": 1,
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
         "DOWNLOAD_DELAY": 0,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False,  # no console into either crawl (scrapers/settings.py)

@@ -13,7 +13,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -26,6 +26,7 @@ from benchmark import writer
 from benchmark.evidence import page_row
 from benchmark.model import CURRENCIES, INT_FIELDS, MONEY_FIELDS, UNITS
 from benchmark.store import resolve_db_path
+from scrapers import signals as crawl_signals
 from scrapers.items import FetchRecord, PlanObservation
 
 logger = logging.getLogger(__name__)
@@ -213,22 +214,48 @@ def _plan_json(item: PlanObservation) -> str:
     return writer.to_json({k: v for k, v in asdict(item).items() if k not in skip})
 
 
-class StorePipeline:
-    """Buffer the run's fetches, pages (compressed), plans and rejects; write them once at close.
+def _reject_row(item: PlanObservation, reason: str) -> dict[str, Any]:
+    """A rejected plan as a `rejects` row: the plan kept whole as JSON, and why."""
+    return {
+        "competitor_id": item.competitor_id,
+        "url": item.url,
+        "fetched_at": item.fetched_at,
+        "content_hash": item.content_hash,
+        "plan_name": item.name,
+        "reason": reason,
+        "plan": _plan_json(item),
+    }
 
-    The start write (running row, competitors) happens when the spider opens. The final
-    write happens on `spider_closed`, after the finish reason is known, in one transaction.
+
+class StorePipeline:
+    """Keep the run's fetches, pages (compressed), plans and rejects; store them in one
+    transaction (benchmark.writer.RunWrite).
+
+    The start write (running row, competitors) happens when the spider opens. The final write
+    begins once every page is fetched (`pages_fetched`): the rows so far are staged then, later
+    ones every STAGE_EVERY pages, while the last pages are read and this process has little else
+    to do. It commits on `spider_closed`, once the finish reason is known. A crawl stopped
+    early begins its write at close.
     """
+
+    # Pages whose rows are gathered before they go into a begun write: one appender call per
+    # table for many pages, not for each.
+    STAGE_EVERY = 50
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.fetches: list[FetchRecord] = []
+        self.fetches: list[dict[str, Any]] = []  # `fetches` rows
         self.observations: list[PlanObservation] = []
         self.rejects: list[tuple[PlanObservation, str]] = []
-        # Page rows (body compressed) by content hash: each page is stored once.
-        self.pages: dict[str, dict[str, Any]] = {}
+        # Page rows (body compressed), each content hash once: a page is stored once.
+        self.pages: list[dict[str, Any]] = []
+        self.page_hashes: set[str] = set()
         self.db: str | None = None
         self.started = False
+        self.write: writer.RunWrite | None = None
+        # How many of pages, fetches, observations and rejects are staged in `write`.
+        self.staged = (0, 0, 0, 0)
+        crawler.signals.connect(self.pages_fetched, signal=crawl_signals.pages_fetched)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -268,47 +295,86 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchRecord):
             return item
-        if item.content_hash and item.content_hash not in self.pages:
+        if item.content_hash and item.content_hash not in self.page_hashes:
             # Good pages come compressed from the extraction worker; others (error pages) are
             # compressed here.
             row = item.page_row
             if row is None and item.body is not None:
                 row = page_row(item.content_hash, item.body, item.fetched_at)
             if row is not None:
-                self.pages[item.content_hash] = row
+                self.pages.append(row)
+                self.page_hashes.add(item.content_hash)
         # The page is kept compressed (above); holding every raw body until the run ends
         # would grow memory with the crawl. The item itself still carries its body on.
-        self.fetches.append(replace(item, body=None, plans=[], rejected=[], page_row=None))
+        self.fetches.append(_row(item, skip=FETCH_ONLY_IN_ITEM))
         self.observations.extend(item.plans)
         self.rejects.extend(item.rejected)
+        if self.write is not None and len(self.fetches) - self.staged[1] >= self.STAGE_EVERY:
+            self._stage_new_rows()
         return item
 
-    def build_batch(self, reason: str) -> writer.RunBatch:
-        """The run's rows and verdict; observations of a competitor with a failed page are
-        withheld so that its previous observations stand whole."""
+    def pages_fetched(self) -> None:
+        """Every page is fetched: begin the final write and stage the rows so far."""
+        if not self.started or self.write is not None:
+            return
+        try:
+            self.write = writer.RunWrite(self.db, self.spider.run_id)
+        except Exception as exc:  # noqa: BLE001 - tried again at close, where it fails the run
+            logger.warning("could not begin the store's write early, will at close: %s", exc)
+            return
+        self.crawler.stats.set_value("ratebench/write_begun_at_page", len(self.fetches))  # type: ignore[union-attr]
+        self._stage_new_rows()
+
+    def _stage_new_rows(self) -> None:
+        """Stage the rows gathered since the last call; on failure drop the begun write (it
+        rolled back), so that the write at close starts over with every row."""
+        assert self.write is not None
+        try:
+            self._stage_into(self.write)
+        except Exception as exc:  # noqa: BLE001 - tried again at close, where it fails the run
+            logger.warning("could not stage rows early, will write them all at close: %s", exc)
+            self.write.abort()
+            self.write = None
+            self.staged = (0, 0, 0, 0)
+
+    def _stage_into(self, write: writer.RunWrite) -> None:
+        pages, fetches, observations, rejects = self.staged
+        write.stage(
+            pages=self.pages[pages:],
+            fetches=self.fetches[fetches:],
+            observations=map(_observation_row, self.observations[observations:]),
+            rejects=(_reject_row(o, message) for o, message in self.rejects[rejects:]),
+        )
+        self.staged = (len(self.pages), len(self.fetches), len(self.observations),
+                       len(self.rejects))  # fmt: skip
+
+    def judge(self, reason: str) -> tuple[writer.RunVerdict, list[str]]:
+        """The run's verdict, and the competitors whose observations are withheld: those with
+        a failed page, so that their previous observations stand whole."""
         from scrapers.runner import judge_run
 
         stats = self.crawler.stats
         assert stats is not None
-        failed = [f for f in self.fetches if not f.ok and not f.skipped]
-        skipped = [f for f in self.fetches if f.skipped]
-        failed_competitors = sorted({f.competitor_id for f in failed})
-        kept = [o for o in self.observations if o.competitor_id not in failed_competitors]
-        withheld = len(self.observations) - len(kept)
+        failed = [f for f in self.fetches if not f["ok"] and not f["skipped"]]
+        skipped = [f for f in self.fetches if f["skipped"]]
+        failed_competitors = sorted({f["competitor_id"] for f in failed})
+        withheld = set(failed_competitors)
         plans_per_competitor: dict[str, int] = defaultdict(int)
-        for obs in kept:
-            plans_per_competitor[obs.competitor_id] += 1
+        for obs in self.observations:
+            if obs.competitor_id not in withheld:
+                plans_per_competitor[obs.competitor_id] += 1
+        kept = sum(plans_per_competitor.values())
         selected = [c.id for c in getattr(self.spider, "competitors", [])]
         # A competitor whose every page robots.txt refused is skipped by policy: it has no
         # plans this run, and that is not a failure (its earlier observations stand).
-        fetched = {f.competitor_id for f in self.fetches if not f.skipped}
-        only_skipped = {f.competitor_id for f in skipped} - fetched
+        fetched = {f["competitor_id"] for f in self.fetches if not f["skipped"]}
+        only_skipped = {f["competitor_id"] for f in skipped} - fetched
         without_plans = sorted(
             c for c in selected if not plans_per_competitor.get(c) and c not in only_skipped
         )
         from_monitors = list(stats.get_value("ratebench/degraded_competitors") or [])
         degraded = sorted(set(failed_competitors) | set(without_plans) | set(from_monitors))
-        pages_ok = sum(1 for f in self.fetches if f.ok)
+        pages_ok = sum(1 for f in self.fetches if f["ok"])
         pages_failed = len(failed)
         status = judge_run(
             finish_reason=reason,
@@ -317,68 +383,64 @@ class StorePipeline:
             competitors_without_plans=without_plans,
             degraded_competitors=from_monitors,
         )
-        errors = [f"{f.competitor_id} {f.url}: {f.error}" for f in failed if f.error]
+        errors = [f"{f['competitor_id']} {f['url']}: {f['error']}" for f in failed if f["error"]]
         errors += [f"{c}: no plans stored" for c in without_plans if c not in failed_competitors]
         for key, value in {
             "ratebench/status": status,
             "ratebench/pages_ok": pages_ok,
             "ratebench/pages_failed": pages_failed,
             "ratebench/pages_skipped": len(skipped),
-            "ratebench/skipped": [f"{f.competitor_id} {f.url}: {f.error}" for f in skipped],
-            "ratebench/plans_stored": len(kept),
-            "ratebench/plans_withheld": withheld,
+            "ratebench/skipped": [f"{f['competitor_id']} {f['url']}: {f['error']}" for f in skipped],
+            "ratebench/plans_stored": kept,
+            "ratebench/plans_withheld": len(self.observations) - kept,
             "ratebench/rejects": len(self.rejects),
             "ratebench/competitors_without_plans": without_plans,
             "ratebench/failed_competitors": failed_competitors,
             "ratebench/errors": errors,
         }.items():
             stats.set_value(key, value)
-        return writer.RunBatch(
-            run_id=self.spider.run_id,
+        verdict = writer.RunVerdict(
             finished_at=datetime.now(UTC),
             status=status,
             finish_reason=reason,
-            pages=list(self.pages.values()),
-            fetches=[_row(f, skip=FETCH_ONLY_IN_ITEM) for f in self.fetches],
-            observations=[_observation_row(o) for o in kept],
-            rejects=[
-                {
-                    "competitor_id": o.competitor_id,
-                    "url": o.url,
-                    "fetched_at": o.fetched_at,
-                    "content_hash": o.content_hash,
-                    "plan_name": o.name,
-                    "reason": message,
-                    "plan": _plan_json(o),
-                }
-                for o, message in self.rejects
-            ],
+            pages_ok=pages_ok,
+            pages_failed=pages_failed,
+            pages_skipped=len(skipped),
+            plans=kept,
+            rejects=len(self.rejects),
             errors=errors,
             stats=stats.get_stats(),
             monitors=stats.get_value("ratebench/monitors"),
             degraded_competitors=degraded,
         )
+        return verdict, failed_competitors
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if not self.started:
             return
-        batch = self.build_batch(reason)
+        verdict, withheld = self.judge(reason)
+        write, self.write = self.write, None
         try:
-            writer.write_run(self.db, batch)
+            if write is None:
+                write = writer.RunWrite(self.db, spider.run_id)
+            self._stage_into(write)
+            write.commit(verdict, withheld_competitors=withheld)
         except Exception as exc:
             # The runner sees this and fails the run; the transaction left nothing behind.
-            spider.logger.exception("could not store run %s", batch.run_id)
+            if write is not None:
+                write.abort()
+            spider.logger.exception("could not store run %s", spider.run_id)
             self.crawler.stats.set_value("ratebench/write_error", f"{type(exc).__name__}: {exc}")  # type: ignore[union-attr]
             return
         self.crawler.stats.set_value("ratebench/stored", True)  # type: ignore[union-attr]
         spider.logger.info(
             "stored run %s: %s, %d pages ok, %d failed, %d plans, %d rejects",
-            batch.run_id,
-            batch.status,
-            batch.pages_ok,
-            batch.pages_failed,
-            len(batch.observations),
-            len(batch.rejects),
+            spider.run_id,
+            verdict.status,
+            verdict.pages_ok,
+            verdict.pages_failed,
+            verdict.plans,
+            verdict.rejects,
         )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,9 +15,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import call_later
 from twisted.python.failure import Failure
 
 from scrapers import browser
+from scrapers import signals as crawl_signals
 from scrapers.items import FetchRecord, PlanObservation
 from scrapers.middlewares import from_mirror, to_mirror
 from scrapers.offload import Extractor, PageToRead
@@ -111,6 +114,8 @@ class RatesSpider(scrapy.Spider):
         self.run_id = run_id or new_run_id()
         self.started_at = datetime.now(UTC)
         self.extractor = Extractor(0)
+        # Pricing URLs whose response or failure has not reached a callback yet.
+        self.unsettled = sum(len(c.pricing_urls) for c in self.competitors)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RatesSpider:
@@ -158,6 +163,14 @@ class RatesSpider(scrapy.Spider):
             },
         )
 
+    def settle(self) -> None:
+        """Count one URL as fetched (or failed); after the last, send `pages_fetched`, on the
+        loop's next turn so that the page in hand goes to be read first."""
+        self.unsettled -= 1
+        if self.unsettled == 0 and getattr(self, "crawler", None) is not None:
+            send = partial(self.crawler.signals.send_catch_log, signal=crawl_signals.pages_fetched)
+            call_later(0, send)
+
     def now(self) -> datetime:
         return self.fetched_at or datetime.now(UTC)
 
@@ -173,6 +186,7 @@ class RatesSpider(scrapy.Spider):
         @plans 2
         @scrapes competitor_id url final_url fetched_at content_hash
         """
+        self.settle()
         meta = response.meta
         competitor_id: str = meta["competitor_id"]
         real_url: str = meta["real_url"]
@@ -236,6 +250,7 @@ class RatesSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
         """A request that got no usable response: a failed fetch, never a price change."""
+        self.settle()
         request = failure.request  # type: ignore[attr-defined]
         meta = request.meta
         real_url: str = meta["real_url"]

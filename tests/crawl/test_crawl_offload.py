@@ -47,3 +47,8 @@ def test_worker_extraction_stores_the_same_plans_as_inline(tmp_path: Path) -> No
     peak = worker_peak(pooled_db)
     assert isinstance(peak, float) and 10 < peak < 2000
     assert worker_peak(inline_db) is None
+    # Both began their final write once every page was fetched, before the spider closed.
+    for db in (inline_db, pooled_db):
+        stats = json.loads(query(db, "SELECT stats FROM crawl_runs")[0][0])
+        pages = query(db, "SELECT count(*) FROM fetches")[0][0]
+        assert 0 < stats["ratebench/write_begun_at_page"] <= pages

@@ -131,3 +131,94 @@ def test_the_crawl_writes_without_loading_pyarrow_or_pandas(tmp_path: Path) -> N
                          timeout=120, cwd=repo)  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["False", "False"]
+
+
+def stored(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            "runs": con.execute("SELECT run_id, status, plans, rejects FROM crawl_runs "
+                                "ORDER BY run_id").fetchall(),
+            "fetches": con.execute("SELECT run_id, competitor_id, ok FROM fetches "
+                                   "ORDER BY ALL").fetchall(),
+            "observations": con.execute("SELECT run_id, competitor_id, price FROM observations "
+                                        "ORDER BY ALL").fetchall(),
+            "rejects": con.execute("SELECT run_id, competitor_id FROM rejects ORDER BY ALL"
+                                   ).fetchall(),
+            "pages": con.execute("SELECT content_hash FROM pages ORDER BY ALL").fetchall(),
+        }  # fmt: skip
+
+
+def two_competitors(run_id: str) -> writer.RunBatch:
+    acme, zeta = batch(run_id, "acme", Decimal("59.99")), batch(run_id, "zeta", Decimal("25"))
+    for rows in ("pages", "fetches", "observations", "rejects"):
+        getattr(acme, rows).extend(getattr(zeta, rows))
+    return acme
+
+
+def test_a_write_staged_in_parts_stores_what_one_batch_stores(tmp_path: Path) -> None:
+    whole, parts = tmp_path / "whole.duckdb", tmp_path / "parts.duckdb"
+    for db in (whole, parts):
+        start(db, "run-1", "acme")
+    writer.write_run(whole, two_competitors("run-1"))
+    rows = two_competitors("run-1")
+    write = writer.RunWrite(parts, "run-1")
+    write.stage(pages=rows.pages[:1], fetches=rows.fetches[:1], observations=rows.observations[:1])
+    write.stage(rejects=rows.rejects)
+    write.stage(pages=rows.pages[1:], fetches=rows.fetches[1:], observations=rows.observations[1:])
+    write.commit(rows.verdict())
+    assert stored(parts) == stored(whole)
+    assert len(stored(parts)["observations"]) == 2
+
+
+def test_a_withheld_competitor_keeps_no_observations_of_the_run(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    start(db, "run-1", "acme")
+    rows = two_competitors("run-1")
+    write = writer.RunWrite(db, "run-1")
+    write.stage(pages=rows.pages, fetches=rows.fetches, observations=rows.observations,
+                rejects=rows.rejects)  # fmt: skip
+    write.commit(rows.verdict(), withheld_competitors=["zeta"])
+    assert stored(db)["observations"] == [("run-1", "acme", Decimal("59.99"))]
+    # Its fetches, pages and rejects are evidence and stay.
+    assert [cid for _, cid, _ in stored(db)["fetches"]] == ["acme", "zeta"]
+    assert len(stored(db)["pages"]) == 2
+
+
+def test_a_write_never_committed_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Rows staged, then the process killed before commit (a crawl killed while its last pages
+    were read): the next reader sees the run as it was after its start write."""
+    db = tmp_path / "store.duckdb"
+    start(db, "run-1", "acme")
+    script = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from benchmark import writer\n"
+        "from tests.engine.test_engine_writer import two_competitors\n"
+        "rows = two_competitors('run-1')\n"
+        f"write = writer.RunWrite(Path({str(db)!r}), 'run-1')\n"
+        "write.stage(pages=rows.pages, fetches=rows.fetches, observations=rows.observations,\n"
+        "            rejects=rows.rejects)\n"
+        "print('staged', flush=True)\n"
+        "os._exit(9)\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, cwd=repo)  # fmt: skip
+    assert (out.returncode, out.stdout.strip()) == (9, "staged"), out.stderr[-3000:]
+    assert stored(db) == {"runs": [("run-1", "running", None, None)], "fetches": [],
+                          "observations": [], "rejects": [], "pages": []}  # fmt: skip
+    # And the run can still be written whole.
+    writer.write_run(db, two_competitors("run-1"))
+    assert stored(db)["runs"] == [("run-1", "ok", 2, 2)]
+
+
+def test_a_write_refuses_rows_once_it_is_closed(tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    start(db, "run-1", "acme")
+    rows = batch("run-1", "acme", Decimal("59.99"))
+    write = writer.RunWrite(db, "run-1")
+    write.stage(fetches=rows.fetches)
+    write.abort()
+    with pytest.raises(RuntimeError, match="run-1 is already closed"):
+        write.stage(fetches=rows.fetches)
+    assert stored(db)["fetches"] == []
