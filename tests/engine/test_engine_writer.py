@@ -52,6 +52,13 @@ def batch(run_id: str, cid: str, price: Decimal | str) -> writer.RunBatch:
     )
 
 
+def run_python(script: str) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh interpreter at the repository's root."""
+    repo = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=repo)  # fmt: skip
+
+
 def start(db: Path, run_id: str, cid: str) -> None:
     writer.start_run(db, run_id=run_id, started_at=STARTED, mirror=None, competitor_ids=[cid],
                      competitors=[competitor(cid)])  # fmt: skip
@@ -126,9 +133,7 @@ def test_the_crawl_writes_without_loading_pyarrow_or_pandas(tmp_path: Path) -> N
         "writer.write_run(db, batch('run-1', 'acme', Decimal('59.99')))\n"
         "print('pyarrow' in sys.modules, 'pandas' in sys.modules)\n"
     )
-    repo = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, cwd=repo)  # fmt: skip
+    out = run_python(script)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split() == ["False", "False"]
 
@@ -201,9 +206,7 @@ def test_a_write_never_committed_leaves_nothing_behind(tmp_path: Path) -> None:
         "print('staged', flush=True)\n"
         "os._exit(9)\n"
     )
-    repo = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, cwd=repo)  # fmt: skip
+    out = run_python(script)
     assert (out.returncode, out.stdout.strip()) == (9, "staged"), out.stderr[-3000:]
     assert stored(db) == {"runs": [("run-1", "running", None, None)], "fetches": [],
                           "observations": [], "rejects": [], "pages": []}  # fmt: skip
