@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
 
 from benchmark.model import RatePlan
 
@@ -76,9 +75,6 @@ class FetchRecord:
     # to `rejected` with the reason (the store keeps those in `rejects`).
     plans: list[PlanObservation] = field(default_factory=list)
     rejected: list[tuple[PlanObservation, str]] = field(default_factory=list)
-    # The `pages` row (body compressed) when it was made next to extraction; None: the store
-    # compresses `body` itself.
-    page_row: dict[str, Any] | None = None
 
 
 PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))

@@ -2,8 +2,9 @@
 
 Extraction is pure CPU (lxml, regexes), so on the reactor thread it stalls every download
 while it runs. In a worker process it runs on another core while the reactor keeps fetching;
-a thread would not help (the GIL). The worker also compresses the page for the evidence
-store, the other per-page CPU job. Small crawls stay inline (RATEBENCH_EXTRACT_POOL_MIN_PAGES).
+a thread would not help (the GIL). Small crawls stay inline (RATEBENCH_EXTRACT_POOL_MIN_PAGES).
+Compressing the page for the evidence store stays in the crawl process: in a large crawl the
+worker is the busier of the two, and the page's body need not travel back (benchmarks/ANALYSIS.md).
 
 Pages go to a worker and results come back over its stdin and stdout, read and written by the
 reactor's own event loop. concurrent.futures' process pool moved them with two threads of its
@@ -24,12 +25,10 @@ import subprocess
 import sys
 import traceback
 from collections import deque
-from datetime import datetime
 from typing import Any, BinaryIO, NamedTuple
 
 from w3lib.encoding import html_to_unicode
 
-from benchmark.evidence import page_row
 from benchmark.model import RatePlan
 
 logger = logging.getLogger(__name__)
@@ -52,38 +51,36 @@ class RemoteTraceback(Exception):
 
 
 class PageReading(NamedTuple):
-    """What the crawl keeps of one page: its plans, what went wrong reading them, its `pages`
-    row (body compressed). Plain data, so that the crawl process, which only receives it,
-    never loads the extraction code (lxml, extruct, the page objects) it doesn't run."""
+    """What a page gave: its plans and what went wrong reading them. Plain data, so that the
+    crawl process, which only receives it, never loads the extraction code (lxml, extruct, the
+    page objects) it doesn't run."""
 
     plans: list[RatePlan]
     warnings: list[str]
-    page_row: dict[str, Any]
 
 
 class PageToRead(NamedTuple):
     """One fetched page to extract: the encoding of its body (Scrapy's `TextResponse.encoding`),
-    its URL, the registry's country and currency hints, and `evidence` (content hash, raw body,
-    fetched at) for its `pages` row. The body travels once, as bytes: the crawl process, busy
-    fetching, leaves decoding it to the worker."""
+    its URL, the registry's country and currency hints, and its raw body. The body travels as
+    bytes: the crawl process, busy fetching, leaves decoding it to the worker."""
 
     encoding: str
     url: str
     country: str | None
     currency: str | None
-    evidence: tuple[str, bytes, datetime]
+    body: bytes
 
     def text(self) -> str:
         """The body decoded as Scrapy's `TextResponse.text` decodes it, given its encoding."""
-        return html_to_unicode(f"charset={self.encoding}", self.evidence[1])[1]
+        return html_to_unicode(f"charset={self.encoding}", self.body)[1]
 
 
 def read_page(page: PageToRead) -> PageReading:
-    """Extract the page's plans and compress it for the evidence store."""
+    """Extract the page's plans."""
     from scrapers.extraction import extract_plans
 
     extraction = extract_plans(page.text(), page.url, country=page.country, currency=page.currency)
-    return PageReading(extraction.plans, extraction.warnings, page_row(*page.evidence))
+    return PageReading(extraction.plans, extraction.warnings)
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:

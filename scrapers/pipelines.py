@@ -295,15 +295,9 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchRecord):
             return item
-        if item.content_hash and item.content_hash not in self.page_hashes:
-            # Good pages come compressed from the extraction worker; others (error pages) are
-            # compressed here.
-            row = item.page_row
-            if row is None and item.body is not None:
-                row = page_row(item.content_hash, item.body, item.fetched_at)
-            if row is not None:
-                self.pages.append(row)
-                self.page_hashes.add(item.content_hash)
+        if item.content_hash and item.body is not None and item.content_hash not in self.page_hashes:
+            self.pages.append(page_row(item.content_hash, item.body, item.fetched_at))
+            self.page_hashes.add(item.content_hash)
         # The page is kept compressed (above); holding every raw body until the run ends
         # would grow memory with the crawl. The item itself still carries its body on.
         self.fetches.append(_row(item, skip=FETCH_ONLY_IN_ITEM))
@@ -446,7 +440,7 @@ class StorePipeline:
 
 # FetchRecord fields that are not `fetches` columns: the body is stored in `pages`, the plans
 # in `observations` and `rejects`.
-FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected", "page_row"})
+FETCH_ONLY_IN_ITEM = frozenset({"body", "plans", "rejected"})
 
 
 def _row(item: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:

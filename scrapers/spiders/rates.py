@@ -221,7 +221,7 @@ class RatesSpider(scrapy.Spider):
                 record.final_url or real_url,
                 country=meta.get("country"),
                 currency=meta.get("currency"),
-                evidence=(record.content_hash, body, record.fetched_at),
+                body=body,
             ))
         except Exception as exc:  # an extraction bug must not pass for "no plans"
             self.logger.exception("extraction failed on %s", real_url)
@@ -229,7 +229,6 @@ class RatesSpider(scrapy.Spider):
             yield record
             return
         record.ok = True
-        record.page_row = reading.page_row
         record.plans_found = len(reading.plans)
         record.warnings = list(reading.warnings)
         if not reading.plans:
