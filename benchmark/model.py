@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Literal
 
 Unit = Literal["month", "minute", "call", "seat_month", "agent_hour", "quote"]
@@ -51,6 +52,15 @@ class RatePlan:
                 if value < 0:
                     raise ValueError(f"{key} is negative: {value}")
 
+    # Pickled as its values in field order. The default for a slotted dataclass calls fields()
+    # for every plan both ways, and a large crawl pickles every plan from its extraction worker.
+    def __getstate__(self) -> tuple[Any, ...]:
+        return plan_values(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(PLAN_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+
     def to_contract(self) -> dict[str, Any]:
         """The plan as the contract's JSON object (money as JSON numbers)."""
         out: dict[str, Any] = {}
@@ -71,6 +81,12 @@ class RatePlan:
             if values[key] is not None:
                 values[key] = Decimal(str(values[key]))
         return cls(**values)
+
+
+PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))
+# A plan's values in PLAN_FIELDS order, by names looked up once (dataclasses.fields builds its
+# tuple on every call).
+plan_values = attrgetter(*PLAN_FIELDS)
 
 
 def _json_number(value: Decimal) -> int | float:

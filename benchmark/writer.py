@@ -6,8 +6,8 @@ all of its pages, fetches, observations and rejects plus its final status. A cra
 between leaves no partial batch, only a `running` row that the next start marks failed.
 
 The final transaction is a `RunWrite`. A crawl begins it once every page is fetched and stages
-rows into it while its last pages are still being read; `commit` inserts them and records the
-verdict. `write_run` does it all at once for a batch in hand. The file is opened only for these
+rows into it while its last pages are still being read; `commit` inserts the observations and
+records the verdict. `write_run` does it all at once for a batch in hand. The file is opened only for these
 writes (benchmark.store retries while a reader holds it).
 
 Rows reach their tables through temporary staging tables (crawl/staging.sql) filled by the
@@ -258,24 +258,33 @@ class RunWrite:
         observations: Iterable[Mapping[str, Any]] = (),
         rejects: Iterable[Mapping[str, Any]] = (),
     ) -> None:
-        """Add rows to the write; StagingError (the transaction rolled back) if one can't be."""
+        """Add rows to the write; StagingError (the transaction rolled back) if one can't be.
+
+        Pages, fetches and rejects go on into their tables at once (within the transaction):
+        they are stored whatever the verdict, so that `commit` has less to do when the crawl
+        ends. Observations wait in staging for `commit`, which may withhold some.
+        """
         con = self._open()
         try:
-            for table, columns, rows, fixed in (
-                ("staged_pages", PAGE_COLUMNS, pages, None),
-                ("staged_fetches", FETCH_COLUMNS, fetches, self._run),
-                ("staged_observations", OBSERVATION_COLUMNS, observations, self._run),
-                ("staged_rejects", REJECT_COLUMNS, rejects, self._run),
+            for name, columns, rows, fixed in (
+                ("pages", PAGE_COLUMNS, pages, None),
+                ("fetches", FETCH_COLUMNS, fetches, self._run),
+                ("observations", OBSERVATION_COLUMNS, observations, self._run),
+                ("rejects", REJECT_COLUMNS, rejects, self._run),
             ):
                 rows = list(rows)
-                if rows:
-                    _stage(con, table, columns, rows, fixed=fixed)
+                if not rows:
+                    continue
+                _stage(con, f"staged_{name}", columns, rows, fixed=fixed)
+                if name != "observations":
+                    con.execute(load_sql(f"crawl/insert_{name}"))
+                    con.execute(f"DELETE FROM staged_{name}")  # noqa: S608 - our table names
         except BaseException:
             self.abort()
             raise
 
     def commit(self, verdict: RunVerdict, *, withheld_competitors: Sequence[str] = ()) -> None:
-        """Insert the staged rows, less the observations of `withheld_competitors`, record the
+        """Insert the staged observations, less those of `withheld_competitors`, record the
         verdict and commit; the transaction is rolled back if any of it fails."""
         con = self._open()
         try:
@@ -284,8 +293,7 @@ class RunWrite:
                     "DELETE FROM staged_observations WHERE list_contains(?, competitor_id)",
                     [list(withheld_competitors)],
                 )
-            for name in ("pages", "fetches", "observations", "rejects"):
-                con.execute(load_sql(f"crawl/insert_{name}"))
+            con.execute(load_sql("crawl/insert_observations"))
             con.execute(
                 load_sql("crawl/finish_run"),
                 {

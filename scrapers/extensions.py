@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -41,4 +42,38 @@ class GarbageCollectorTuning:
         if self.saved is not None:
             gc.unfreeze()
             gc.set_threshold(*self.saved)
+            self.saved = None
+
+
+class ScrapyLogLevel:
+    """Give Scrapy's loggers the crawl's LOG_LEVEL while the spider runs.
+
+    Scrapy filters records in its log handler, not in its loggers, so a record below LOG_LEVEL
+    is built and then dropped: a "Crawled" record for every response and a "Scraped from" one
+    for every item, ~5 µs each. With the level on the `scrapy` logger they are not built. The
+    logger's own level is restored when the engine stops.
+    """
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+        self.logger = logging.getLogger("scrapy")
+        self.saved: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScrapyLogLevel:
+        level = crawler.settings.get("LOG_LEVEL", "DEBUG")
+        if not isinstance(level, int):
+            level = logging.getLevelName(str(level).upper())
+        gate = cls(level if isinstance(level, int) else logging.DEBUG)
+        crawler.signals.connect(gate.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(gate.engine_stopped, signal=signals.engine_stopped)
+        return gate
+
+    def spider_opened(self) -> None:
+        self.saved = self.logger.level
+        self.logger.setLevel(self.level)
+
+    def engine_stopped(self) -> None:
+        if self.saved is not None:
+            self.logger.setLevel(self.saved)
             self.saved = None

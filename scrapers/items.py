@@ -6,12 +6,12 @@ log records) cost more than the pipelines' own work, at ~3 plans a page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 
-from benchmark.model import RatePlan
+from benchmark.model import PLAN_FIELDS, RatePlan, plan_values
 
 
 @dataclass
@@ -41,8 +41,8 @@ class PlanObservation:
     @classmethod
     def from_plan(cls, plan: RatePlan, **source: object) -> PlanObservation:
         """An observation of `plan`; `source` gives competitor_id, url, final_url, ..."""
-        plan_values = dict(zip(PLAN_FIELDS, _plan_values(plan), strict=True))
-        return cls(**source, **plan_values)  # type: ignore[arg-type]
+        values = dict(zip(PLAN_FIELDS, plan_values(plan), strict=True))
+        return cls(**source, **values)  # type: ignore[arg-type]
 
     def contract_key(self) -> tuple[object, ...]:
         """Everything the contract says about the plan except its evidence text."""
@@ -77,7 +77,5 @@ class FetchRecord:
     rejected: list[tuple[PlanObservation, str]] = field(default_factory=list)
 
 
-PLAN_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RatePlan))
 # Read once per plan, so looked up once here (dataclasses.fields builds its tuple on every call).
-_plan_values = attrgetter(*PLAN_FIELDS)
 _contract_values = attrgetter(*(name for name in PLAN_FIELDS if name != "evidence"))

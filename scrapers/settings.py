@@ -142,6 +142,7 @@ LOG_LEVEL = "INFO"
 SPIDERMON_ENABLED = True
 EXTENSIONS = {
     "scrapers.extensions.GarbageCollectorTuning": 100,
+    "scrapers.extensions.ScrapyLogLevel": 110,
     "scrapers.monitors.CrawlBaseline": 400,
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
 }
