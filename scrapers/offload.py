@@ -61,14 +61,17 @@ class PageReading(NamedTuple):
 
 class PageToRead(NamedTuple):
     """One fetched page to extract: the encoding of its body (Scrapy's `TextResponse.encoding`),
-    its URL, the registry's country and currency hints, and its raw body. The body travels as
-    bytes: the crawl process, busy fetching, leaves decoding it to the worker."""
+    its URL, the registry's country and currency hints, its raw body, and the structured-data
+    syntaxes its markup holds where the crawl process could tell from the bytes
+    (scrapers.markup.body_syntaxes). The body travels as bytes: the crawl process, busy
+    fetching, leaves decoding it to the worker."""
 
     encoding: str
     url: str
     country: str | None
     currency: str | None
     body: bytes
+    syntaxes: list[str] | None = None
 
     def text(self) -> str:
         """The body decoded as Scrapy's `TextResponse.text` decodes it, given its encoding."""
@@ -79,7 +82,8 @@ def read_page(page: PageToRead) -> PageReading:
     """Extract the page's plans."""
     from scrapers.extraction import extract_plans
 
-    extraction = extract_plans(page.text(), page.url, country=page.country, currency=page.currency)
+    extraction = extract_plans(page.text(), page.url, country=page.country,
+                               currency=page.currency, structured_syntaxes=page.syntaxes)  # fmt: skip
     return PageReading(extraction.plans, extraction.warnings)
 
 

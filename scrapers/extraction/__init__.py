@@ -64,8 +64,13 @@ def extract_plans(
     country: str | None = None,
     currency: str | None = None,
     layers: Collection[str] = ALL_LAYERS,
+    structured_syntaxes: Collection[str] | None = None,
 ) -> Extraction:
-    """Read the rate plans of one page. Raises only on wrong arguments, never on page content."""
+    """Read the rate plans of one page. Raises only on wrong arguments, never on page content.
+
+    `structured_syntaxes`: the structured-data syntaxes the page's markup holds, when the
+    caller has already looked (scrapers.markup); else they are looked for here.
+    """
     if not isinstance(html, str | bytes):
         raise TypeError(f"html must be str or bytes, got {type(html).__name__}")
     unknown = set(layers) - set(ALL_LAYERS)
@@ -81,7 +86,7 @@ def extract_plans(
     text = html if isinstance(html, str) else html.decode("utf-8", errors="replace")
     plans: list[RatePlan] = []
     if "structured" in layers:
-        found, notes = extract_structured(text, url, cur)
+        found, notes = extract_structured(text, url, cur, structured_syntaxes)
         blob_plans, blob_notes = extract_nextdata(text, cur)  # embedded JSON blobs
         found, notes = found + blob_plans, notes + blob_notes
         plans.extend(found)

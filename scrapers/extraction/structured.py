@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +10,7 @@ import extruct
 
 from benchmark.model import CURRENCIES, RatePlan
 from scrapers.extraction import ratetext
+from scrapers.markup import MAX_STRUCTURED_CHARS, syntaxes_in
 
 # UN/CEFACT common codes and the words pages put in unitText.
 _UNIT_CODES = {
@@ -26,22 +26,6 @@ _UNIT_CODES = {
     "CALL": "call",
     "SEAT": "seat_month",
 }
-# extruct's RDFa reader takes seconds on big pages: run each syntax only where it can appear.
-# Matched on the page's UTF-8 bytes with ASCII letters lower-cased: the attributes extruct reads
-# are ASCII, and HTML folds the case of ASCII letters only.
-_MARKERS = {
-    "json-ld": re.compile(rb"application/ld\+json"),
-    # Only an itemscope makes an item (extruct reads no property outside one).
-    "microdata": re.compile(rb"\bitemscope\b"),
-    "rdfa": re.compile(rb"\b(?:typeof|vocab)="),
-}
-# What each marker cannot match without: a substring test rules most pages out at once.
-_MARKER_WORDS = {
-    "json-ld": (b"application/ld+json",),
-    "microdata": (b"itemscope",),
-    "rdfa": (b"typeof=", b"vocab="),
-}
-MAX_STRUCTURED_CHARS = 2_000_000
 _OFFER_TYPES = {"Offer", "AggregateOffer"}
 _SPEC_TYPES = {"PriceSpecification", "UnitPriceSpecification", "CompoundPriceSpecification"}
 
@@ -194,24 +178,15 @@ def _offer_plan(offer: dict[str, Any], parent: str | None, currency: str) -> Rat
     )
 
 
-def syntaxes_in(html: str) -> list[str]:
-    """The structured-data syntaxes whose markers the page holds (ASCII case-insensitively)."""
-    # Bytes, not str: lower-casing them touches ASCII letters only, and a page with one
-    # non-ASCII character is a wide str whose lower() and searches cost several times more.
-    lowered = html.encode("utf-8", "surrogatepass").lower()
-    return [
-        name
-        for name, marker in _MARKERS.items()
-        if any(word in lowered for word in _MARKER_WORDS[name]) and marker.search(lowered)
-    ]
-
-
 def extract_structured(
-    html: str, url: str | None, currency: str
+    html: str, url: str | None, currency: str, syntaxes: Collection[str] | None = None
 ) -> tuple[list[RatePlan], list[str]]:
-    """Plans from schema.org offers; a page without them gives no plans and no warning."""
+    """Plans from schema.org offers; a page without them gives no plans and no warning.
+
+    `syntaxes`: those the page's markup holds (scrapers.markup), when the caller has looked.
+    """
     head = html[:MAX_STRUCTURED_CHARS]
-    syntaxes = syntaxes_in(head)
+    syntaxes = list(syntaxes) if syntaxes is not None else syntaxes_in(head)
     if not syntaxes:
         return [], []
     try:

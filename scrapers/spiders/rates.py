@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from scrapers import browser
 from scrapers import signals as crawl_signals
 from scrapers.items import FetchRecord, PlanObservation
+from scrapers.markup import body_syntaxes
 from scrapers.middlewares import from_mirror, to_mirror
 from scrapers.offload import Extractor, PageToRead
 from scrapers.registry import DEFAULT_REGISTRY, Competitor, load_registry
@@ -222,6 +223,7 @@ class RatesSpider(scrapy.Spider):
                 country=meta.get("country"),
                 currency=meta.get("currency"),
                 body=body,
+                syntaxes=body_syntaxes(body, response.encoding),
             ))
         except Exception as exc:  # an extraction bug must not pass for "no plans"
             self.logger.exception("extraction failed on %s", real_url)

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from scrapers.extraction import ratetext, structured
+from scrapers import markup
+from scrapers.extraction import ratetext
 from scrapers.extraction.document import _looks_binary, load_document
 from tests.extraction.conftest import FURTHER_CASES, MIRROR_CASES
 
@@ -133,7 +134,7 @@ def test_microdata_without_an_itemscope_holds_no_item() -> None:
     import extruct
 
     html = '<div><span itemprop="name">Pro</span> <span itemprop="price">$49</span></div>'
-    assert structured.syntaxes_in(html) == []
+    assert markup.syntaxes_in(html) == []
     assert extruct.extract(html, syntaxes=["microdata"], uniform=True)["microdata"] == []
 
 
@@ -204,14 +205,14 @@ def test_structured_markers_match_ascii_case_insensitively(text: str) -> None:
     # The plain reading: each marker searched in the text, ASCII letters in any case.
     plain = {
         name: re.compile(marker.pattern.decode(), re.IGNORECASE | re.ASCII)
-        for name, marker in structured._MARKERS.items()
+        for name, marker in markup.MARKERS.items()
     }
     expected = [name for name, marker in plain.items() if marker.search(text)]
-    assert structured.syntaxes_in(text) == expected
+    assert markup.syntaxes_in(text) == expected
 
 
 def test_structured_markers_on_text_that_does_not_encode() -> None:
-    assert structured.syntaxes_in("<div itemscope>\ud800</div>") == ["microdata"]
+    assert markup.syntaxes_in("<div itemscope>\ud800</div>") == ["microdata"]
 
 
 def test_binary_sniff_counts_control_bytes_as_before() -> None:
