@@ -103,7 +103,8 @@ def phase_figure(size: str, pages: int, bare: dict[str, Any], full: dict[str, An
         f"fetching: from the first response to the last ({pages / full['fetch_s']:.0f} vs "
         f"{pages / bare['fetch_s']:.0f} pages/s); start-up: the engine, the pipelines' and "
         "monitors' opening (the run row) and the first fetch; closing: the last extractions, "
-        "the store's one write, the close monitors; of the runs above",
+        "the rest of the store's write (begun when the last page was fetched) and its commit, the "
+        "close monitors; of the runs above",
     )
 
 
