@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 # Pages past this many characters have only their head read for structured data.
 MAX_STRUCTURED_CHARS = 2_000_000
@@ -46,14 +47,17 @@ def syntaxes_in(html: str) -> list[str]:
     return _syntaxes(html[:MAX_STRUCTURED_CHARS].encode("utf-8", "surrogatepass").lower())
 
 
-def _ascii_safe(encoding: str) -> bool:
-    """Whether every ASCII character is its own byte in `encoding` and no other character's
-    bytes are ASCII: then the markers read the same in the raw bytes as in the decoded text."""
+@lru_cache(maxsize=64)
+def ascii_compatible(encoding: str) -> bool:
+    """Whether `encoding` writes every ASCII character as its own byte and no other character
+    with ASCII bytes (UTF-8, Latin-1, Windows code pages): then ASCII words read the same in the
+    raw bytes as in the decoded text. False for UTF-16 or UTF-32, Shift_JIS, and for names
+    Python does not know."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
         return False
-    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125"))
+    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125", "latin"))
 
 
 def body_syntaxes(body: bytes, encoding: str) -> list[str] | None:
@@ -61,6 +65,6 @@ def body_syntaxes(body: bytes, encoding: str) -> list[str] | None:
     bytes cannot tell (a wide or multi-byte encoding, a byte-order mark, a very long page)."""
     if len(body) > MAX_STRUCTURED_CHARS or body.startswith(_WIDE_BOMS):
         return None
-    if not _ascii_safe(encoding):
+    if not ascii_compatible(encoding):
         return None
     return _syntaxes(body.lower())

@@ -4,9 +4,7 @@ concurrent waiters, and meta-refresh redirects that leave most pages undecoded."
 from __future__ import annotations
 
 import asyncio
-import codecs
 from collections.abc import Coroutine
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +17,8 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
+
+from scrapers.markup import ascii_compatible
 
 
 def to_mirror(real_url: str, mirror: str) -> str:
@@ -127,17 +127,6 @@ class ConcurrentRobotsTxtMiddleware(RobotsTxtMiddleware):
             pending.addCallback(relay)
             return await maybe_deferred_to_future(own)
         return await super().robot_parser(request)
-
-
-@lru_cache(maxsize=64)
-def ascii_compatible(encoding: str) -> bool:
-    """Whether `encoding` writes ASCII text as the same bytes (UTF-8, Latin-1, Windows code
-    pages); False for UTF-16 or UTF-32, and for names Python does not know."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        return False
-    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125", "latin"))
 
 
 class MetaRefreshMiddleware(ScrapyMetaRefresh):

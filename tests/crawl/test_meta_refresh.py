@@ -8,7 +8,8 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as Scrap
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
-from scrapers.middlewares import MetaRefreshMiddleware, ascii_compatible
+from scrapers.markup import ascii_compatible
+from scrapers.middlewares import MetaRefreshMiddleware
 
 REFRESH = '<meta http-equiv="refresh" content="0; url=/pricing-2027">'
 FILLER = "<p>" + "Answering plans for every business. " * 40 + "</p>"
